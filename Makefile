@@ -1,0 +1,50 @@
+# spapi-lake: `make demo` runs the pipeline on the bundled simulator, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
+export UV_PYTHON ?= $(shell command -v $(PYTHON))
+RUN := $(UV) run --frozen --all-extras
+
+.PHONY: help install demo test lint typecheck pytest bench sandbox clean
+
+help:
+	@echo "make demo      ingest sample reports from the local simulator into ./lake"
+	@echo "make test      ruff, mypy and the whole pytest suite"
+	@echo "make bench     storage-path and rate-limiter benchmarks (prints figures)"
+	@echo "make sandbox   serve the SP-API simulator on http://127.0.0.1:8765"
+
+# uv is the only tool we need; without it, install it with pip into a project-local venv.
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "uv>=0.6"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras
+	@touch $@
+
+install: .venv/.synced
+
+demo: install
+	$(RUN) spapi-lake demo
+
+test: lint typecheck pytest
+
+lint: install
+	$(RUN) ruff check src tests bench
+	$(RUN) ruff format --check src tests bench
+
+typecheck: install
+	$(RUN) mypy
+
+pytest: install
+	$(RUN) pytest
+
+bench: install
+	$(RUN) python bench/run.py
+
+sandbox: install
+	$(RUN) spapi-lake sandbox --port 8765
+
+clean:
+	rm -rf .venv $(TOOLS) build .pytest_cache .mypy_cache .ruff_cache lake

@@ -1,0 +1,142 @@
+"""The stack configuration schema (design.md §6), shared by the Pulumi program and the CLI."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from domain.errors import ConfigError
+from domain.marketplaces import Region, check_marketplaces
+from domain.planning import ReportConfig, Seller
+
+NAMESPACE = "spapi-lake"
+_REQUIRED = ("region", "sellers", "reports")
+# Keys the infrastructure reads; the CLI accepts them so one file serves both.
+_OPTIONAL = (
+    "stage",
+    "alarmEmail",
+    "trail",
+    "logRetentionDays",
+    "lambdaArchitecture",
+    "reconcileSchedule",
+    "reconcileHours",
+    "maxDecompressedBytes",
+    "appCredentials",
+    "refreshTokens",
+)
+_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+_SCHEDULE = re.compile(r"^(cron\((\S+ ){5}\S+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
+_SELLER_KEYS = {"name", "sellerId", "marketplaces"}
+_REPORT_KEYS = {"type", "schedule", "window", "maxSpan", "options"}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    region: Region
+    stage: str
+    sellers: tuple[Seller, ...]
+    reports: tuple[ReportConfig, ...]
+    aws_region: str | None
+    extra: Mapping[str, Any]
+
+
+def parse_duration(text: object, key: str) -> timedelta:
+    """ISO 8601 durations in weeks, days, hours, minutes, seconds (months are ambiguous)."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if not match or text in ("P", "PT"):
+        raise ConfigError(f"{key}: {text!r} is not an ISO 8601 duration like P1D, PT6H or P30D")
+    weeks, days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    value = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    if value <= timedelta(0):
+        raise ConfigError(f"{key}: the duration {text!r} must be longer than zero")
+    return value
+
+
+def _list(value: object, key: str) -> list[Any]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{key}: expected a non-empty list")
+    return value
+
+
+def _mapping(value: object, key: str, allowed: set[str]) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key}: expected a mapping")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ConfigError(f"{key}.{unknown[0]}: unknown key; allowed: {', '.join(sorted(allowed))}")
+    return value
+
+
+def _text(value: object, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key}: expected a non-empty string")
+    return value.strip()
+
+
+def _seller(raw: object, key: str, region: Region) -> Seller:
+    item = _mapping(raw, key, _SELLER_KEYS)
+    marketplaces = [
+        _text(m, f"{key}.marketplaces")
+        for m in _list(item.get("marketplaces"), f"{key}.marketplaces")
+    ]
+    try:
+        checked = check_marketplaces(region, marketplaces)
+    except ConfigError as exc:
+        raise ConfigError(f"{key}.marketplaces: {exc}") from None
+    seller_id = _text(item.get("sellerId"), f"{key}.sellerId")
+    return Seller(str(item.get("name") or seller_id), seller_id, checked)
+
+
+def _report(raw: object, key: str) -> ReportConfig:
+    item = _mapping(raw, key, _REPORT_KEYS)
+    schedule = item.get("schedule")
+    if schedule is not None and not (isinstance(schedule, str) and _SCHEDULE.match(schedule)):
+        raise ConfigError(
+            f"{key}.schedule: {schedule!r} is not a schedule like cron(0 2 * * ? *) or rate(1 day)"
+        )
+    options = item.get("options") or {}
+    if not isinstance(options, Mapping) or not all(isinstance(v, str) for v in options.values()):
+        raise ConfigError(f"{key}.options: expected a mapping of strings to strings")
+    window, span = item.get("window"), item.get("maxSpan")
+    return ReportConfig(
+        report_type=_text(item.get("type"), f"{key}.type"),
+        window=parse_duration(window, f"{key}.window") if window is not None else None,
+        max_span=parse_duration(span, f"{key}.maxSpan") if span is not None else None,
+        options=tuple(sorted((str(k), str(v)) for k, v in options.items())),
+        schedule=schedule,
+    )
+
+
+def parse_stack_config(config: Mapping[str, Any]) -> StackConfig:
+    """Parse the `config:` mapping of a Pulumi stack file; ConfigError names the bad key."""
+    ours: dict[str, Any] = {}
+    for full_key, value in config.items():
+        namespace, _, key = str(full_key).partition(":")
+        if namespace != NAMESPACE:
+            continue
+        if key not in _REQUIRED and key not in _OPTIONAL:
+            raise ConfigError(f"{full_key}: unknown key; check the spelling against design.md §6")
+        ours[key] = value
+    for key in _REQUIRED:
+        if key not in ours:
+            raise ConfigError(f"{NAMESPACE}:{key}: missing; every stack needs it")
+    region = Region.parse(_text(ours["region"], f"{NAMESPACE}:region"))
+    aws_region = config.get("aws:region")
+    if aws_region is not None and aws_region != region.aws_region:
+        raise ConfigError(
+            f"aws:region: {aws_region} does not match SP-API region {region.name}; "
+            f"deploy {region.name} stacks in {region.aws_region}"
+        )
+    sellers = tuple(
+        _seller(s, f"{NAMESPACE}:sellers[{i}]", region)
+        for i, s in enumerate(_list(ours["sellers"], f"{NAMESPACE}:sellers"))
+    )
+    reports = tuple(
+        _report(r, f"{NAMESPACE}:reports[{i}]")
+        for i, r in enumerate(_list(ours["reports"], f"{NAMESPACE}:reports"))
+    )
+    extra = {k: v for k, v in ours.items() if k in _OPTIONAL}
+    return StackConfig(region, str(ours.get("stage") or "dev"), sellers, reports, aws_region, extra)

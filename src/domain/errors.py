@@ -1,0 +1,118 @@
+"""Domain errors. Their class names are a contract: Step Functions retries and catches by name."""
+
+from __future__ import annotations
+
+
+class SpApiLakeError(Exception):
+    """Base of every error this project raises on purpose; `str()` is a one-line message."""
+
+
+class ConfigError(SpApiLakeError):
+    """Configuration is invalid; fix it and run again. Never retried."""
+
+
+class UnknownRegionError(ConfigError):
+    pass
+
+
+class UnknownMarketplaceError(ConfigError):
+    pass
+
+
+class MarketplaceRegionError(ConfigError):
+    pass
+
+
+class MalformedNotificationError(SpApiLakeError):
+    """An SQS message is not a usable REPORT_PROCESSING_FINISHED notification."""
+
+
+class SpApiError(SpApiLakeError):
+    """An SP-API call failed. Carries the operation and Amazon's request id, never a token."""
+
+    def __init__(
+        self,
+        operation: str,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.operation = operation
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        parts = [f"{operation} failed"]
+        if status is not None:
+            parts.append(f"HTTP {status}")
+        if code:
+            parts.append(code)
+        text = ", ".join(parts) + f": {message}"
+        if request_id:
+            text += f" (x-amzn-RequestId {request_id})"
+        super().__init__(text)
+
+
+class ThrottledError(SpApiError):
+    """429 QuotaExceeded after the client's own retries. Retry later with backoff."""
+
+
+class SpApiServerError(SpApiError):
+    """5xx or a transport failure after the client's own retries. Retry later."""
+
+
+class ReportNotFoundError(SpApiError):
+    """404: the report or document does not exist for this seller (or is older than 90 days)."""
+
+
+class AccessDeniedError(SpApiError):
+    """403 from SP-API: the app lacks the role for this report type, or needs an RDT."""
+
+
+class InvalidRequestError(SpApiError):
+    """400: the request does not fit Amazon's contract. Not retried."""
+
+
+class AuthError(SpApiLakeError):
+    """Login with Amazon refused to issue a token."""
+
+
+class InvalidGrantError(AuthError):
+    """The refresh token is revoked or wrong: the seller must authorise the app again."""
+
+
+class InvalidClientError(AuthError):
+    """The LWA client id or secret is wrong or was rotated: update the app credentials."""
+
+
+class DocumentError(SpApiLakeError):
+    """A report document could not be downloaded or decoded; nothing was stored."""
+
+
+class DocumentUrlExpiredError(DocumentError):
+    """The pre-signed URL answered 403: call getReportDocument again for a fresh URL."""
+
+
+class DocumentDownloadError(DocumentError):
+    """The download failed (connection reset, 5xx, short body). Retry the download."""
+
+
+class CorruptDocumentError(DocumentError):
+    """The gzip stream is truncated or corrupt. Retry the download; nothing was stored."""
+
+
+class DocumentTooLargeError(DocumentError):
+    """The decompressed document exceeds the configured ceiling (a gzip bomb?)."""
+
+
+class ReportNotReadyError(SpApiLakeError):
+    """The report is still IN_QUEUE or IN_PROGRESS. Ask again later."""
+
+
+class ReportTimeoutError(SpApiLakeError):
+    """The report did not finish within the wait budget."""
+
+
+class ConflictError(SpApiError):
+    """409: the destination or subscription exists already. Callers look it up instead."""

@@ -1,0 +1,147 @@
+"""Ports: what the domain needs from the outside world, as small typing.Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from domain.model import Report, ReportDocument, ReportRequest, ReportStatus
+
+
+class ReportsApi(Protocol):
+    """Reports API 2021-06-30 for any seller. Raises ThrottledError and SpApiServerError (retry
+    later), InvalidGrantError/InvalidClientError (never retry), other SpApiError subclasses."""
+
+    def create_report(self, request: ReportRequest) -> str:
+        """Start a report; returns its reportId."""
+        ...
+
+    def get_report(self, seller_id: str, report_id: str) -> Report: ...
+
+    def get_reports(
+        self,
+        seller_id: str,
+        *,
+        report_types: Sequence[str],
+        statuses: Sequence[ReportStatus] = (),
+        marketplace_ids: Sequence[str] = (),
+        created_since: datetime | None = None,
+        created_until: datetime | None = None,
+    ) -> Iterator[Report]:
+        """Every matching report, newest first, following nextToken across pages."""
+        ...
+
+    def cancel_report(self, seller_id: str, report_id: str) -> None: ...
+
+    def get_report_document(self, seller_id: str, document_id: str) -> ReportDocument: ...
+
+
+@dataclass(frozen=True)
+class Destination:
+    destination_id: str
+    name: str
+    sqs_arn: str | None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    subscription_id: str
+    destination_id: str
+    payload_version: str
+
+
+class NotificationsApi(Protocol):
+    """Notifications API v1. createDestination/createSubscription raise ConflictError on 409."""
+
+    def get_destinations(self) -> list[Destination]: ...
+
+    def create_destination(self, name: str, sqs_arn: str) -> Destination: ...
+
+    def get_subscription(self, seller_id: str, notification_type: str) -> Subscription | None: ...
+
+    def create_subscription(
+        self, seller_id: str, notification_type: str, destination_id: str
+    ) -> Subscription: ...
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """The LWA client of the SP-API application. The secret never reaches a repr or a log."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+class Credentials(Protocol):
+    """Where LWA credentials live (env vars locally, Secrets Manager in the cloud)."""
+
+    def app(self) -> AppCredentials: ...
+
+    def refresh_token(self, seller_id: str) -> str: ...
+
+
+class AccessTokens(Protocol):
+    """LWA access tokens, cached until shortly before expiry. Raises InvalidGrantError,
+    InvalidClientError (never retry) and SpApiServerError (retry later)."""
+
+    def for_seller(self, seller_id: str) -> str: ...
+
+    def grantless(self, scope: str) -> str: ...
+
+
+class DocumentStream(Protocol):
+    """An open download: its declared content type, and its body in chunks."""
+
+    @property
+    def content_type(self) -> str | None: ...
+
+    def chunks(self) -> Iterator[bytes]:
+        """Raises DocumentDownloadError when the body ends early or the connection fails."""
+        ...
+
+
+class DocumentSource(Protocol):
+    """Streams the bytes behind a pre-signed URL. Raises DocumentUrlExpiredError on 403."""
+
+    def open(self, url: str) -> AbstractContextManager[DocumentStream]: ...
+
+
+class Lake(Protocol):
+    """Object storage laid out per design.md section 5."""
+
+    def put(self, key: str, chunks: Iterable[bytes], content_type: str) -> int:
+        """Store all chunks at key atomically; returns bytes written. If `chunks` raises,
+        nothing is left at key and the error propagates."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def put_manifest(self, key: str, body: dict[str, Any]) -> None: ...
+
+    def get_manifest(self, key: str) -> dict[str, Any] | None: ...
+
+    def uri(self, key: str) -> str: ...
+
+
+class Decompressor(Protocol):
+    """The incremental interface of zlib.decompressobj (isal's matches it)."""
+
+    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
+
+    @property
+    def eof(self) -> bool: ...
+
+    @property
+    def unused_data(self) -> bytes: ...
+
+    @property
+    def unconsumed_tail(self) -> bytes: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+    def sleep(self, seconds: float) -> None: ...

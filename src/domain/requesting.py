@@ -1,0 +1,101 @@
+"""Requesting reports: reuse a recent or in-flight identical report before creating a new one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.model import Report, ReportRequest, ReportStatus
+from domain.ports import Clock, ReportsApi
+
+_REUSABLE = (ReportStatus.IN_QUEUE, ReportStatus.IN_PROGRESS, ReportStatus.DONE)
+
+
+@dataclass(frozen=True)
+class RequestedReport:
+    request: ReportRequest
+    report_id: str
+    reused: bool
+
+
+def _same_moment(a: datetime | None, b: datetime | None) -> bool:
+    # Amazon echoes times at second precision; compare on that grain.
+    if a is None or b is None:
+        return a is b
+    return abs((a - b).total_seconds()) < 1
+
+
+def matches(request: ReportRequest, report: Report) -> bool:
+    """Whether `report` answers `request`: same seller, type, marketplaces and data window."""
+    if (report.seller_id, report.report_type) != (request.seller_id, request.report_type):
+        return False
+    if sorted(report.marketplace_ids) != sorted(request.marketplace_ids):
+        return False
+    if report.status not in _REUSABLE:
+        return False
+    if request.data_start is None and request.data_end is None:
+        return True  # a snapshot: any recent one is as good as a new one
+    return _same_moment(report.data_start, request.data_start) and _same_moment(
+        report.data_end, request.data_end
+    )
+
+
+class ReportRequester:
+    """Creates the reports a plan asks for, reusing identical ones created within `reuse_within`.
+
+    getReports is rate-limited harder than createReport, so candidates are fetched once per
+    seller and report type, not once per request. Raises the ReportsApi errors.
+    """
+
+    def __init__(
+        self, reports: ReportsApi, clock: Clock, reuse_within: timedelta = timedelta(hours=1)
+    ) -> None:
+        self._reports = reports
+        self._clock = clock
+        self._reuse_within = reuse_within
+
+    def _candidates(self, seller_id: str, report_type: str) -> list[Report]:
+        if self._reuse_within <= timedelta(0):
+            return []
+        return list(
+            self._reports.get_reports(
+                seller_id,
+                report_types=[report_type],
+                statuses=_REUSABLE,
+                created_since=self._clock.now() - self._reuse_within,
+            )
+        )
+
+    def request_all(self, requests: Iterable[ReportRequest]) -> list[RequestedReport]:
+        """Request each report once; identical requests in one plan share one report."""
+        candidates: dict[tuple[str, str], list[Report]] = {}
+        done: list[RequestedReport] = []
+        for request in requests:
+            key = (request.seller_id, request.report_type)
+            if key not in candidates:
+                candidates[key] = self._candidates(*key)
+            found = next((r for r in candidates[key] if matches(request, r)), None)
+            if found is not None:
+                done.append(RequestedReport(request, found.report_id, reused=True))
+                continue
+            report_id = self._reports.create_report(request)
+            done.append(RequestedReport(request, report_id, reused=False))
+            candidates[key].append(_pending(request, report_id, self._clock.now()))
+        return done
+
+    def request(self, request: ReportRequest) -> RequestedReport:
+        return self.request_all([request])[0]
+
+
+def _pending(request: ReportRequest, report_id: str, now: datetime) -> Report:
+    return Report(
+        seller_id=request.seller_id,
+        report_id=report_id,
+        report_type=request.report_type,
+        status=ReportStatus.IN_QUEUE,
+        created_time=now,
+        marketplace_ids=request.marketplace_ids,
+        data_start=request.data_start,
+        data_end=request.data_end,
+    )

@@ -1,0 +1,224 @@
+"""In-memory fakes of every domain port; tests assert on their state."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from domain.errors import ConflictError, DocumentUrlExpiredError
+from domain.model import Report, ReportDocument, ReportRequest, ReportStatus
+from domain.ports import AppCredentials, Destination, Subscription
+
+
+class FakeClock:
+    """Time that moves only when the code under test sleeps."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+        self.slept: list[float] = []
+
+    def now(self) -> datetime:
+        return self.current
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.current += timedelta(seconds=seconds)
+
+
+@dataclass
+class FakeReportsApi:
+    """Reports held in a dict; reports finish after `polls_until_done` getReport calls."""
+
+    clock: FakeClock = field(default_factory=FakeClock)
+    final_status: dict[str, ReportStatus] = field(default_factory=dict)
+    polls_until_done: int = 1
+    reports: dict[tuple[str, str], Report] = field(default_factory=dict)
+    created: list[ReportRequest] = field(default_factory=list)
+    documents: dict[str, str] = field(default_factory=dict)
+    document_calls: int = 0
+    get_report_calls: int = 0
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(50000000001))
+    _polls: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, report: Report) -> Report:
+        self.reports[(report.seller_id, report.report_id)] = report
+        if report.document_id:
+            self.documents.setdefault(report.document_id, f"https://docs.test/{report.document_id}")
+        return report
+
+    def create_report(self, request: ReportRequest) -> str:
+        self.created.append(request)
+        report_id = str(next(self._ids))
+        self.add(
+            Report(
+                seller_id=request.seller_id,
+                report_id=report_id,
+                report_type=request.report_type,
+                status=ReportStatus.IN_QUEUE,
+                created_time=self.clock.now(),
+                marketplace_ids=request.marketplace_ids,
+                data_start=request.data_start,
+                data_end=request.data_end,
+            )
+        )
+        return report_id
+
+    def get_report(self, seller_id: str, report_id: str) -> Report:
+        self.get_report_calls += 1
+        key = (seller_id, report_id)
+        report = self.reports[key]
+        if report.status.terminal:
+            return report
+        self._polls[key] = self._polls.get(key, 0) + 1
+        if self._polls[key] >= self.polls_until_done:
+            status = self.final_status.get(report.report_type, ReportStatus.DONE)
+            has_document = status is ReportStatus.DONE or (
+                status is ReportStatus.FATAL and report.report_type in self.final_status
+            )
+            document_id = f"amzn1.spdoc.1.4.na.{report_id}" if has_document else None
+            report = self.add(
+                replace(
+                    report,
+                    status=status,
+                    document_id=document_id,
+                    processing_end=self.clock.now(),
+                )
+            )
+        else:
+            report = self.add(replace(report, status=ReportStatus.IN_PROGRESS))
+        return report
+
+    def get_reports(
+        self,
+        seller_id: str,
+        *,
+        report_types: Sequence[str],
+        statuses: Sequence[ReportStatus] = (),
+        marketplace_ids: Sequence[str] = (),
+        created_since: datetime | None = None,
+        created_until: datetime | None = None,
+    ) -> Iterator[Report]:
+        found = [
+            r
+            for (seller, _), r in self.reports.items()
+            if seller == seller_id
+            and r.report_type in report_types
+            and (not statuses or r.status in statuses)
+            and (not marketplace_ids or set(r.marketplace_ids) & set(marketplace_ids))
+            and (created_since is None or r.created_time >= created_since)
+            and (created_until is None or r.created_time <= created_until)
+        ]
+        yield from sorted(found, key=lambda r: r.created_time, reverse=True)
+
+    def cancel_report(self, seller_id: str, report_id: str) -> None:
+        key = (seller_id, report_id)
+        self.reports[key] = replace(self.reports[key], status=ReportStatus.CANCELLED)
+
+    def get_report_document(self, seller_id: str, document_id: str) -> ReportDocument:
+        self.document_calls += 1
+        return ReportDocument(document_id, self.documents[document_id], "GZIP")
+
+
+@dataclass
+class FakeStream:
+    content_type: str | None
+    body: list[bytes]
+    error: Exception | None = None
+
+    def chunks(self) -> Iterator[bytes]:
+        yield from self.body
+        if self.error is not None:
+            raise self.error
+
+
+@dataclass
+class FakeDocumentSource:
+    """Serves bodies by URL; `expired` URLs raise DocumentUrlExpiredError like a 403."""
+
+    bodies: dict[str, FakeStream] = field(default_factory=dict)
+    expired: set[str] = field(default_factory=set)
+    opened: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def open(self, url: str) -> Iterator[FakeStream]:
+        self.opened.append(url)
+        if url in self.expired:
+            raise DocumentUrlExpiredError("the document URL has expired")
+        yield self.bodies[url]
+
+
+@dataclass
+class FakeLake:
+    """A dict of keys to bytes; a failing put leaves nothing behind, like the real lakes."""
+
+    objects: dict[str, bytes] = field(default_factory=dict)
+    content_types: dict[str, str] = field(default_factory=dict)
+    manifests: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def put(self, key: str, chunks: Iterable[bytes], content_type: str) -> int:
+        data = b"".join(chunks)
+        self.objects[key] = data
+        self.content_types[key] = content_type
+        return len(data)
+
+    def exists(self, key: str) -> bool:
+        return key in self.objects or key in self.manifests
+
+    def put_manifest(self, key: str, body: dict[str, Any]) -> None:
+        self.manifests[key] = body
+
+    def get_manifest(self, key: str) -> dict[str, Any] | None:
+        return self.manifests.get(key)
+
+    def uri(self, key: str) -> str:
+        return f"memory://{key}"
+
+
+@dataclass
+class FakeCredentials:
+    client_id: str = "amzn1.application-oa2-client.test"
+    client_secret: str = "amzn1.oa2-cs.v1.test-secret"
+    refresh_tokens: dict[str, str] = field(default_factory=dict)
+
+    def app(self) -> AppCredentials:
+        return AppCredentials(self.client_id, self.client_secret)
+
+    def refresh_token(self, seller_id: str) -> str:
+        return self.refresh_tokens[seller_id]
+
+
+@dataclass
+class FakeNotificationsApi:
+    destinations: list[Destination] = field(default_factory=list)
+    subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    def get_destinations(self) -> list[Destination]:
+        self.calls.append("getDestinations")
+        return list(self.destinations)
+
+    def create_destination(self, name: str, sqs_arn: str) -> Destination:
+        self.calls.append("createDestination")
+        if any(d.sqs_arn == sqs_arn for d in self.destinations):
+            raise ConflictError("createDestination", "destination exists", status=409)
+        created = Destination(f"dest-{len(self.destinations) + 1}", name, sqs_arn)
+        self.destinations.append(created)
+        return created
+
+    def get_subscription(self, seller_id: str, notification_type: str) -> Subscription | None:
+        self.calls.append("getSubscription")
+        return self.subscriptions.get((seller_id, notification_type))
+
+    def create_subscription(
+        self, seller_id: str, notification_type: str, destination_id: str
+    ) -> Subscription:
+        self.calls.append("createSubscription")
+        key = (seller_id, notification_type)
+        if key in self.subscriptions:
+            raise ConflictError("createSubscription", "subscription exists", status=409)
+        self.subscriptions[key] = Subscription(f"sub-{seller_id}", destination_id, "1.0")
+        return self.subscriptions[key]
