@@ -3,7 +3,6 @@ SHELL := /bin/bash
 PYTHON ?= python3
 TOOLS := .tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
-export UV_PYTHON ?= $(shell command -v $(PYTHON))
 RUN := $(UV) run --frozen --all-extras
 
 .PHONY: help install demo test lint typecheck pytest bench sandbox clean
@@ -31,11 +30,12 @@ demo: install
 test: lint typecheck pytest
 
 lint: install
-	$(RUN) ruff check src tests bench
-	$(RUN) ruff format --check src tests bench
+	$(RUN) ruff check src tests bench infra
+	$(RUN) ruff format --check src tests bench infra
 
 typecheck: install
 	$(RUN) mypy
+	$(RUN) mypy --explicit-package-bases infra
 
 pytest: install
 	$(RUN) pytest

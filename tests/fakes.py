@@ -222,3 +222,53 @@ class FakeNotificationsApi:
             raise ConflictError("createSubscription", "subscription exists", status=409)
         self.subscriptions[key] = Subscription(f"sub-{seller_id}", destination_id, "1.0")
         return self.subscriptions[key]
+
+
+@dataclass
+class ExpiringDocumentSource(FakeDocumentSource):
+    """Answers the first `expire_first` opens, and the opens numbered (from 1) in
+    `expire_opens`, with a 403, as if those URLs had expired."""
+
+    expire_first: int = 0
+    expire_opens: set[int] = field(default_factory=set)
+
+    @contextmanager
+    def open(self, url: str) -> Iterator[FakeStream]:
+        number = len(self.opened) + 1
+        if number <= self.expire_first or number in self.expire_opens:
+            self.opened.append(url)
+            raise DocumentUrlExpiredError("the document URL has expired")
+        with super().open(url) as stream:
+            yield stream
+
+
+@dataclass
+class StreamingLake(FakeLake):
+    """A FakeLake that also records the largest chunk any put received, to check that
+    documents flow through in bounded pieces."""
+
+    largest_chunk: int = 0
+    chunks_seen: int = 0
+
+    def put(self, key: str, chunks: Iterable[bytes], content_type: str) -> int:
+        def watched() -> Iterator[bytes]:
+            for chunk in chunks:
+                self.largest_chunk = max(self.largest_chunk, len(chunk))
+                self.chunks_seen += 1
+                yield chunk
+
+        return super().put(key, watched(), content_type)
+
+
+@dataclass
+class FlakyStream(FakeStream):
+    """A body whose first `failures` reads break off halfway with `error`, then read whole."""
+
+    failures: int = 1
+
+    def chunks(self) -> Iterator[bytes]:
+        if self.failures > 0 and self.error is not None:
+            self.failures -= 1
+            yield from self.body[: len(self.body) // 2]
+            raise self.error
+        yield from self.body

@@ -106,6 +106,11 @@ class DocumentTooLargeError(DocumentError):
     """The decompressed document exceeds the configured ceiling (a gzip bomb?)."""
 
 
+class UndecodableDocumentError(DocumentError):
+    """The document is not valid in its declared charset. DocumentStorer catches it and stores
+    the raw bytes instead, so it never reaches a workflow."""
+
+
 class ReportNotReadyError(SpApiLakeError):
     """The report is still IN_QUEUE or IN_PROGRESS. Ask again later."""
 
@@ -116,3 +121,14 @@ class ReportTimeoutError(SpApiLakeError):
 
 class ConflictError(SpApiError):
     """409: the destination or subscription exists already. Callers look it up instead."""
+
+
+class AwsServiceError(SpApiLakeError):
+    """An AWS call (S3, SSM, Secrets Manager, KMS, SQS, Step Functions) failed after the SDK's own
+    retries: throttling, 5xx or the network. Retry later. Permission and missing-resource
+    failures are ConfigError instead."""
+
+
+class SealError(SpApiLakeError):
+    """A value cannot be sealed (too large for KMS) or unsealed (sealed for another purpose or
+    stack, or tampered with). Never retried."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from domain.model import Report, ReportDocument, ReportRequest, ReportStatus
+from domain.model import FinishedReport, Report, ReportDocument, ReportRequest, ReportStatus
 
 
 class ReportsApi(Protocol):
@@ -145,3 +145,44 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
     def sleep(self, seconds: float) -> None: ...
+
+
+class Sealer(Protocol):
+    """Seals short-lived secrets (access tokens, document URLs) so they cross state boundaries
+    only as ciphertext. `purpose` goes into the encryption context; unseal checks it."""
+
+    def seal(self, plaintext: str, purpose: str) -> str: ...
+
+    def unseal(self, sealed: str, purpose: str) -> str: ...
+
+
+class Workflow(Protocol):
+    """Starts an ingest for a finished report. Idempotent: a second start for the same seller
+    and reportId is a no-op and returns False."""
+
+    def start_ingest(self, finished: FinishedReport) -> bool: ...
+
+
+class Settings(Protocol):
+    """Named configuration values (SSM Parameter Store in the cloud)."""
+
+    def get(self, name: str) -> str: ...
+
+    def get_all(self) -> dict[str, str]: ...
+
+
+@dataclass(frozen=True)
+class QueueMessage:
+    """One message received from a queue; `receipt` deletes it once handled."""
+
+    body: str
+    receipt: str
+    message_id: str
+
+
+class MessageQueue(Protocol):
+    """A notification queue the CLI can wait on (`--queue-url`)."""
+
+    def receive(self, wait_seconds: int = 20, max_messages: int = 10) -> list[QueueMessage]: ...
+
+    def delete(self, message: QueueMessage) -> None: ...

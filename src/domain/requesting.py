@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.errors import SpApiError
 from domain.model import Report, ReportRequest, ReportStatus
 from domain.ports import Clock, ReportsApi
 
@@ -14,9 +15,12 @@ _REUSABLE = (ReportStatus.IN_QUEUE, ReportStatus.IN_PROGRESS, ReportStatus.DONE)
 
 @dataclass(frozen=True)
 class RequestedReport:
+    """A request and the report that answers it, or why none could be created."""
+
     request: ReportRequest
-    report_id: str
-    reused: bool
+    report_id: str | None
+    reused: bool = False
+    error: SpApiError | None = None
 
 
 def _same_moment(a: datetime | None, b: datetime | None) -> bool:
@@ -68,7 +72,11 @@ class ReportRequester:
         )
 
     def request_all(self, requests: Iterable[ReportRequest]) -> list[RequestedReport]:
-        """Request each report once; identical requests in one plan share one report."""
+        """Request each report once; identical requests in one plan share one report.
+
+        A request that SP-API rejects is returned with its error; InvalidGrantError and
+        InvalidClientError propagate, since every other request would fail the same way.
+        """
         candidates: dict[tuple[str, str], list[Report]] = {}
         done: list[RequestedReport] = []
         for request in requests:
@@ -79,7 +87,12 @@ class ReportRequester:
             if found is not None:
                 done.append(RequestedReport(request, found.report_id, reused=True))
                 continue
-            report_id = self._reports.create_report(request)
+            try:
+                report_id = self._reports.create_report(request)
+            except SpApiError as exc:
+                # One rejected request must not cost the others; auth errors still propagate.
+                done.append(RequestedReport(request, None, error=exc))
+                continue
             done.append(RequestedReport(request, report_id, reused=False))
             candidates[key].append(_pending(request, report_id, self._clock.now()))
         return done

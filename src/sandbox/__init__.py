@@ -1,0 +1,1 @@
+"""A local stand-in for Amazon SP-API and Login with Amazon; see sandbox.simulator."""

@@ -1,0 +1,102 @@
+"""One document from its pre-signed URL to a lake key, streamed, and the facts of the copy."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from domain.charsets import UTF8, charset_of
+from domain.documents import Meter, Tally, ceiling, gunzip, rechunk, transcode
+from domain.model import Download, ReportDocument
+from domain.ports import Decompressor, DocumentSource, Lake
+
+GIB = 1 << 30
+Progress = Callable[[int], None]
+
+_MEDIA_TYPES = {
+    "tsv": "text/tab-separated-values",
+    "csv": "text/csv",
+    "json": "application/json",
+    "xml": "application/xml",
+    "txt": "text/plain",
+}
+
+
+def zlib_gzip() -> Decompressor:
+    return zlib.decompressobj(wbits=31)
+
+
+class DocumentCopier:
+    """Download → gunzip → size ceiling → UTF-8 → tallies → lake, one chunk at a time."""
+
+    def __init__(
+        self,
+        source: DocumentSource,
+        lake: Lake,
+        decompressor: Callable[[], Decompressor] = zlib_gzip,
+        max_decompressed_bytes: int = 8 * GIB,
+    ) -> None:
+        self._source = source
+        self._lake = lake
+        self._decompressor = decompressor
+        self._max_bytes = max_decompressed_bytes
+
+    def copy(
+        self,
+        document: ReportDocument,
+        key: str,
+        *,
+        raw: bool = False,
+        delimited: bool = False,
+        on_progress: Progress | None = None,
+    ) -> Download:
+        """Stores the document at `key`, as UTF-8 when its Content-Type names a text charset,
+        byte for byte when `raw` or binary. Raises DocumentUrlExpiredError,
+        DocumentDownloadError, CorruptDocumentError, DocumentTooLargeError and
+        UndecodableDocumentError; whatever it raises, nothing is left at `key`."""
+        meter, tally = Meter(on_progress), Tally()
+        with self._source.open(document.url) as stream:
+            charset = charset_of(stream.content_type)
+            body = meter.through(stream.chunks())
+            plain = gunzip(body, self._decompressor) if document.gzipped else rechunk(body)
+            plain = ceiling(plain, self._max_bytes)
+            codec = None if raw else charset.codec
+            if codec is not None:
+                plain = transcode(plain, codec, charset.label)
+                media_type = _MEDIA_TYPES.get(key.rsplit(".", 1)[-1], "text/plain")
+                content_type = f"{media_type}; charset=utf-8"
+            else:
+                content_type = charset.content_type or "application/octet-stream"
+            self._lake.put(key, tally.through(plain), content_type)
+        return Download(
+            content_type=charset.content_type,
+            charset=charset.label,
+            stored_encoding="UTF-8" if codec else (charset.label if charset.text else None),
+            transcoded=codec is not None and codec != UTF8,
+            undecodable=charset.text and codec is None,
+            compression=document.compression,
+            compressed_bytes=meter.bytes,
+            bytes=tally.bytes,
+            rows=tally.rows if delimited else None,
+            sha256=tally.sha256,
+        )
+
+
+def download_of(manifest: dict[str, Any]) -> Download | None:
+    """The Download a manifest records (None for reports stored without a document). Raises
+    KeyError, ValueError or TypeError when the manifest does not have the expected shape."""
+    if manifest.get("sha256") is None:
+        return None
+    return Download(
+        content_type=manifest["contentType"],
+        charset=manifest["charset"],
+        stored_encoding=manifest["storedEncoding"],
+        transcoded=bool(manifest["transcoded"]),
+        undecodable=bool(manifest["undecodable"]),
+        compression=manifest["compression"],
+        compressed_bytes=int(manifest["compressedBytes"]),
+        bytes=int(manifest["bytes"]),
+        rows=None if manifest["rows"] is None else int(manifest["rows"]),
+        sha256=str(manifest["sha256"]),
+    )

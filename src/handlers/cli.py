@@ -1,0 +1,110 @@
+"""The `spapi-lake` command line: demo, run and sandbox. Exit 0 ok, 1 report failures, 2 usage."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from domain.errors import AuthError, ConfigError, SpApiLakeError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Bring Amazon SP-API reports into a data lake.",
+)
+console = Console(stderr=False)
+errors = Console(stderr=True)
+
+LakeOption = Annotated[
+    str, typer.Option("--lake", help="Directory (or s3://bucket/prefix) to store reports in.")
+]
+
+
+def _report(code: int, message: str) -> int:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+    return code
+
+
+@app.command()
+def demo(lake: LakeOption = "lake") -> None:
+    """Ingest sample reports from the bundled simulator, offline and with zero configuration."""
+    from handlers.cli_demo import run_demo
+
+    _exit(lambda: run_demo(Path(lake), console))
+
+
+@app.command()
+def run(
+    lake: LakeOption = "lake",
+    endpoint: Annotated[str | None, typer.Option(help="SP-API base URL.")] = None,
+    lwa_endpoint: Annotated[str | None, typer.Option(help="LWA token URL.")] = None,
+    region: Annotated[str | None, typer.Option(help="NA, EU or FE.")] = None,
+    seller_id: Annotated[str | None, typer.Option(help="Selling partner id.")] = None,
+    marketplace: Annotated[list[str] | None, typer.Option(help="Marketplace id (repeat).")] = None,
+    report: Annotated[list[str] | None, typer.Option(help="Report type (repeat).")] = None,
+    since: Annotated[str | None, typer.Option(help="Data start, ISO date or datetime.")] = None,
+    until: Annotated[str | None, typer.Option(help="Data end (default: now).")] = None,
+    option: Annotated[list[str] | None, typer.Option(help="reportOptions KEY=VALUE.")] = None,
+    stack: Annotated[str | None, typer.Option(help="Read Pulumi.<stack>.yaml.")] = None,
+) -> None:
+    """Request reports from SP-API (or any server with its contract) and store them in a lake.
+
+    Credentials come from SPAPI_CLIENT_ID, SPAPI_CLIENT_SECRET and SPAPI_REFRESH_TOKEN.
+    """
+    from handlers.cli_run import RunArgs, run_reports
+
+    args = RunArgs(
+        lake=lake,
+        endpoint=endpoint,
+        lwa_endpoint=lwa_endpoint,
+        region=region,
+        seller_id=seller_id,
+        marketplaces=marketplace or [],
+        reports=report or [],
+        since=since,
+        until=until,
+        options=option or [],
+        stack=stack,
+    )
+    _exit(lambda: run_reports(args, console, os.environ))
+
+
+@app.command()
+def sandbox(port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765) -> None:
+    """Serve the SP-API simulator (LWA, Reports, Notifications) until interrupted."""
+    from handlers.cli_demo import serve_sandbox
+
+    _exit(lambda: serve_sandbox(port, console))
+
+
+def execute(action: Callable[[], bool | None]) -> int:
+    """Run a command and return its exit code; user errors become one line on stderr."""
+    try:
+        ok = action()
+    except (ConfigError, AuthError) as exc:
+        return _report(2, str(exc))
+    except SpApiLakeError as exc:
+        return _report(1, str(exc))
+    except KeyboardInterrupt:
+        return _report(130, "interrupted")
+    return 1 if ok is False else 0
+
+
+def _exit(action: Callable[[], bool | None]) -> None:
+    code = execute(action)
+    if code:
+        raise typer.Exit(code)
+
+
+def main() -> None:
+    app(prog_name="spapi-lake")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""`spapi-lake run`: plan from flags or a stack file, then ingest with live progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dependency_injector import providers
+from rich.console import Console
+
+from adapters.env_credentials import EnvCredentials
+from domain.errors import ConfigError
+from domain.ingesting import IngestResult
+from domain.marketplaces import LWA_ENDPOINT
+from domain.model import ReportRequest
+from handlers.cli_options import build_plan
+from handlers.cli_progress import ProgressDocumentSource, live_progress, summary_table
+from handlers.container import GIB, LocalContainer
+
+
+@dataclass(frozen=True)
+class RunArgs:
+    lake: str
+    endpoint: str | None = None
+    lwa_endpoint: str | None = None
+    region: str | None = None
+    seller_id: str | None = None
+    marketplaces: Sequence[str] = field(default_factory=list)
+    reports: Sequence[str] = field(default_factory=list)
+    since: str | None = None
+    until: str | None = None
+    options: Sequence[str] = field(default_factory=list)
+    stack: str | None = None
+    max_decompressed_bytes: int = 16 * GIB
+
+
+def local_container(lake: Path, endpoint: str, lwa_endpoint: str, max_bytes: int) -> LocalContainer:
+    container = LocalContainer()
+    container.config.from_dict(
+        {
+            "lake": lake,
+            "endpoint": endpoint.rstrip("/"),
+            "lwa_endpoint": lwa_endpoint,
+            "max_decompressed_bytes": max_bytes,
+        }
+    )
+    return container
+
+
+def lake_directory(lake: str) -> Path:
+    if "://" in lake:
+        raise ConfigError(f"--lake {lake}: only a local directory is supported by this version")
+    return Path(lake)
+
+
+def ingest_with_progress(
+    container: LocalContainer, requests: list[ReportRequest], console: Console
+) -> bool:
+    """Run the ingest showing progress, print the summary table; True when every report is ok."""
+    progress = live_progress(console)
+    inner = container.document_source()
+    container.document_source.override(providers.Object(ProgressDocumentSource(inner, progress)))
+    from handlers.cli_progress import ProgressObserver
+
+    with progress:
+        results: list[IngestResult] = container.ingest().run(requests, ProgressObserver(progress))
+    console.print(summary_table(results, container.lake()))
+    failed = [r for r in results if not r.ok]
+    if failed:
+        console.print(f"[red]{len(failed)} of {len(results)} reports did not end DONE or CANCELLED")
+    return not failed
+
+
+def run_reports(
+    args: RunArgs,
+    console: Console,
+    environ: Mapping[str, str],
+    tune: Callable[[LocalContainer], None] | None = None,
+) -> bool:
+    """The `run` command; `tune` lets tests override providers (e.g. faster retries)."""
+    from adapters.system_clock import SystemClock
+
+    plan = build_plan(
+        stack=args.stack,
+        region=args.region,
+        seller_id=args.seller_id,
+        marketplaces=args.marketplaces,
+        reports=args.reports,
+        since=args.since,
+        until=args.until,
+        options=args.options,
+        now=SystemClock().now(),
+    )
+    credentials = EnvCredentials(environ)
+    credentials.app()  # fail fast, before any call, when a variable is missing
+    credentials.refresh_token(plan.requests[0].seller_id)
+    container = local_container(
+        lake_directory(args.lake),
+        args.endpoint or plan.region.endpoint,
+        args.lwa_endpoint or LWA_ENDPOINT,
+        args.max_decompressed_bytes,
+    )
+    container.credentials.override(providers.Object(credentials))
+    if tune is not None:
+        tune(container)
+    return ingest_with_progress(container, plan.requests, console)

@@ -1,0 +1,69 @@
+"""The composition root for one machine: the only place local adapters are built and wired."""
+
+from __future__ import annotations
+
+import httpx
+from dependency_injector import containers, providers
+
+from adapters.env_credentials import EnvCredentials
+from adapters.fast_gzip import gzip_decompressor
+from adapters.file_lake import FileLake
+from adapters.http_document_source import HttpDocumentSource
+from adapters.http_retry import Retrying
+from adapters.lwa import LwaAccessTokens
+from adapters.rate_limit import RateLimiter
+from adapters.spapi_client import SpApiClient
+from adapters.spapi_reports import SpApiReportsApi
+from adapters.system_clock import SystemClock
+from domain.ingesting import LocalIngest
+from domain.requesting import ReportRequester
+from domain.storing import DocumentStorer
+from domain.waiting import PollPolicy, ReportWaiter
+
+GIB = 1 << 30
+
+
+class LocalContainer(containers.DeclarativeContainer):
+    """Tests and the demo override `credentials`, `poll_policy`, `limiter` or `retrying`."""
+
+    config = providers.Configuration(strict=True)
+
+    clock = providers.Singleton(SystemClock)
+    http = providers.Singleton(
+        httpx.Client, timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=False
+    )
+    credentials = providers.Singleton(EnvCredentials)
+    retrying = providers.Singleton(Retrying)
+    limiter = providers.Singleton(RateLimiter)
+    access_tokens = providers.Singleton(
+        LwaAccessTokens,
+        http=http,
+        credentials=credentials,
+        endpoint=config.lwa_endpoint,
+        retrying=retrying,
+    )
+    spapi = providers.Singleton(
+        SpApiClient,
+        http=http,
+        tokens=access_tokens,
+        base_url=config.endpoint,
+        limiter=limiter,
+        retrying=retrying,
+    )
+    reports_api = providers.Singleton(SpApiReportsApi, client=spapi)
+    lake = providers.Singleton(FileLake, root=config.lake)
+    document_source = providers.Singleton(HttpDocumentSource, http=http)
+    poll_policy = providers.Singleton(PollPolicy)
+
+    requester = providers.Factory(ReportRequester, reports=reports_api, clock=clock)
+    waiter = providers.Factory(ReportWaiter, reports=reports_api, clock=clock, policy=poll_policy)
+    storer = providers.Factory(
+        DocumentStorer,
+        reports=reports_api,
+        source=document_source,
+        lake=lake,
+        clock=clock,
+        decompressor=providers.Object(gzip_decompressor),
+        max_decompressed_bytes=config.max_decompressed_bytes.as_int(),
+    )
+    ingest = providers.Factory(LocalIngest, requester=requester, waiter=waiter, storer=storer)
