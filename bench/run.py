@@ -88,7 +88,7 @@ def main() -> None:
     print("\nrate limiter: a batch of getReport calls against the simulator's default bucket")
     figures = limiter.run()
     for key, value in figures.items():
-        print(f"  {key:<20}{value}")
+        print(f"  {key:<30}{value}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from rich.console import Console
 from rich.progress import (
@@ -142,7 +143,11 @@ def summary_table(results: Sequence[IngestResult], lake: Lake) -> Table:
 
 
 def _short(uri: str) -> str:
-    try:
-        return str(Path(uri).relative_to(Path.cwd()))
-    except ValueError:
+    """Local paths relative to the working directory, so the table stays readable."""
+    if not uri.startswith("file://"):
         return uri
+    path = Path(unquote(urlparse(uri).path))
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
