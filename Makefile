@@ -5,10 +5,11 @@ TOOLS := .tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen --all-extras
 
-.PHONY: help install demo test lint typecheck pytest bench sandbox clean
+.PHONY: help install demo demo-aws test lint typecheck pytest bench sandbox clean
 
 help:
 	@echo "make demo      ingest sample reports from the local simulator into ./lake"
+	@echo "make demo-aws  the serverless flow on one machine: moto, simulator, state machines"
 	@echo "make test      ruff, mypy and the whole pytest suite"
 	@echo "make bench     storage-path and rate-limiter benchmarks (prints figures)"
 	@echo "make sandbox   serve the SP-API simulator on http://127.0.0.1:8765"
@@ -26,6 +27,9 @@ install: .venv/.synced
 
 demo: install
 	$(RUN) spapi-lake demo
+
+demo-aws: install
+	$(RUN) python -m localcloud
 
 test: lint typecheck pytest
 

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.errors import ConflictError, DocumentUrlExpiredError
-from domain.model import Report, ReportDocument, ReportRequest, ReportStatus
-from domain.ports import AppCredentials, Destination, Subscription
+from domain.errors import (
+    AwsServiceError,
+    ConfigError,
+    ConflictError,
+    DocumentUrlExpiredError,
+    InvalidGrantError,
+    SealError,
+)
+from domain.model import FinishedReport, Report, ReportDocument, ReportRequest, ReportStatus
+from domain.ports import AppCredentials, Destination, QueueMessage, Subscription
 
 
 class FakeClock:
@@ -272,3 +280,113 @@ class FlakyStream(FakeStream):
             yield from self.body[: len(self.body) // 2]
             raise self.error
         yield from self.body
+
+
+@dataclass
+class FakeMessageQueue:
+    """An SQS-like queue on a FakeClock: a received message is hidden for `visibility`
+    seconds, and an empty long poll sleeps for its whole wait."""
+
+    clock: FakeClock = field(default_factory=FakeClock)
+    visibility: float = 30.0
+    messages: dict[str, str] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+    receives: int = 0
+    _hidden_until: dict[str, datetime] = field(default_factory=dict)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def send(self, body: str | dict[str, Any]) -> str:
+        message_id = f"msg-{next(self._ids)}"
+        self.messages[message_id] = body if isinstance(body, str) else json.dumps(body)
+        return message_id
+
+    def receive(self, wait_seconds: int = 20, max_messages: int = 10) -> list[QueueMessage]:
+        self.receives += 1
+        now = self.clock.now()
+        visible = [m for m in self.messages if self._hidden_until.get(m, now) <= now][:max_messages]
+        if not visible:
+            self.clock.sleep(wait_seconds)
+            return []
+        for message_id in visible:
+            self._hidden_until[message_id] = now + timedelta(seconds=self.visibility)
+        return [
+            QueueMessage(self.messages[m], receipt=f"receipt-{m}", message_id=m) for m in visible
+        ]
+
+    def delete(self, message: QueueMessage) -> None:
+        if self.messages.pop(message.message_id, None) is not None:
+            self.deleted.append(message.message_id)
+
+
+@dataclass
+class FakeSealer:
+    """Seals into opaque handles that hold no trace of the plaintext; unseal checks the purpose,
+    as KMS checks the encryption context."""
+
+    sealed: dict[str, tuple[str, str]] = field(default_factory=dict)
+    unsealed: list[str] = field(default_factory=list)
+
+    def seal(self, plaintext: str, purpose: str) -> str:
+        handle = f"sealed:{purpose}:{len(self.sealed) + 1}"
+        self.sealed[handle] = (plaintext, purpose)
+        return handle
+
+    def unseal(self, sealed: str, purpose: str) -> str:
+        found = self.sealed.get(sealed)
+        if found is None or found[1] != purpose:
+            raise SealError(f"cannot unseal a value as {purpose}")
+        self.unsealed.append(purpose)
+        return found[0]
+
+
+@dataclass
+class FakeWorkflow:
+    """Starts each (owner, reportId) once, like execution names; `failing` report ids raise."""
+
+    started: list[FinishedReport] = field(default_factory=list)
+    failing: set[str] = field(default_factory=set)
+    calls: int = 0
+
+    def start_ingest(self, finished: FinishedReport) -> bool:
+        self.calls += 1
+        if finished.report_id in self.failing:
+            raise AwsServiceError("Step Functions StartExecution failed: ThrottlingException")
+        if any(
+            (s.owner, s.report_id) == (finished.owner, finished.report_id) for s in self.started
+        ):
+            return False
+        self.started.append(finished)
+        return True
+
+
+@dataclass
+class FakeSettings:
+    """Named settings, as under one SSM path."""
+
+    values: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str:
+        if name not in self.values:
+            raise ConfigError(f"SSM parameter {name} is missing")
+        return self.values[name]
+
+    def get_all(self) -> dict[str, str]:
+        return dict(self.values)
+
+
+@dataclass
+class FakeAccessTokens:
+    """LWA as a dict of seller tokens; an unknown seller's refresh token is refused."""
+
+    tokens: dict[str, str] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    def for_seller(self, seller_id: str) -> str:
+        self.calls.append(seller_id)
+        if seller_id not in self.tokens:
+            raise InvalidGrantError(f"LWA rejected the refresh token for seller {seller_id}")
+        return self.tokens[seller_id]
+
+    def grantless(self, scope: str) -> str:
+        self.calls.append(scope)
+        return "Atza|grantless-test-token"

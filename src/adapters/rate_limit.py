@@ -8,6 +8,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 
+from domain.errors import ThrottledError
+
 log = logging.getLogger(__name__)
 
 # Amazon's published defaults: operation -> (requests per second, burst).
@@ -83,9 +85,11 @@ class RateLimiter:
         *,
         fallback: tuple[float, int] = FALLBACK_LIMIT,
         margin_seconds: float = 0.05,
+        max_wait_seconds: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self._max_wait = max_wait_seconds
         self._limits = dict(DEFAULT_LIMITS if limits is None else limits)
         self._fallback = fallback
         self._margin = margin_seconds
@@ -107,9 +111,19 @@ class RateLimiter:
         return found
 
     def acquire(self, operation: str, key: str = "") -> float:
-        """Block until a call may be made; returns the seconds slept."""
+        """Block until a call may be made; returns the seconds slept.
+
+        With `max_wait_seconds`, a longer wait raises ThrottledError instead: in Lambda a
+        workflow's Retry waits for free, while a sleeping function is billed.
+        """
         with self._lock:
-            wait = self._bucket(operation, key).reserve(self._clock())
+            bucket = self._bucket(operation, key)
+            wait = bucket.reserve(self._clock())
+            if self._max_wait is not None and wait > self._max_wait:
+                bucket.tokens += 1.0  # the call will not be made: give its token back
+                raise ThrottledError(
+                    operation, f"the rate limit needs a {wait:.0f} s wait; retry later"
+                )
         if wait > 0:
             # Amazon's bucket starts when our first request arrives, a little after ours, and
             # later requests may travel faster than the first: a call timed to the microsecond

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from domain.errors import ReportTimeoutError, SpApiLakeError
 from domain.model import Outcome, Report, ReportRequest, StoredReport
 from domain.requesting import ReportRequester, RequestedReport
-from domain.waiting import ReportWaiter
+
+
+class Waiter(Protocol):
+    """ReportWaiter (polling) or QueueWaiter (notifications): yields reports as they finish."""
+
+    def wait_all(
+        self,
+        ids: Iterable[tuple[str, str]],
+        on_poll: Callable[[Report], None] | None = None,
+    ) -> Iterator[Report]: ...
 
 
 class Storer(Protocol):
@@ -59,7 +68,7 @@ class _Silent:
 class LocalIngest:
     """The `spapi-lake run` use case. Stores what it can even when some reports fail."""
 
-    def __init__(self, requester: ReportRequester, waiter: ReportWaiter, storer: Storer) -> None:
+    def __init__(self, requester: ReportRequester, waiter: Waiter, storer: Storer) -> None:
         self._requester = requester
         self._waiter = waiter
         self._storer = storer

@@ -52,10 +52,15 @@ def run(
     until: Annotated[str | None, typer.Option(help="Data end (default: now).")] = None,
     option: Annotated[list[str] | None, typer.Option(help="reportOptions KEY=VALUE.")] = None,
     stack: Annotated[str | None, typer.Option(help="Read Pulumi.<stack>.yaml.")] = None,
+    kms_key_id: Annotated[str | None, typer.Option(help="KMS key for an s3:// lake.")] = None,
+    queue_url: Annotated[
+        str | None, typer.Option(help="Wait on this SQS queue's notifications, not polling.")
+    ] = None,
 ) -> None:
     """Request reports from SP-API (or any server with its contract) and store them in a lake.
 
-    Credentials come from SPAPI_CLIENT_ID, SPAPI_CLIENT_SECRET and SPAPI_REFRESH_TOKEN.
+    Credentials come from SPAPI_CLIENT_ID, SPAPI_CLIENT_SECRET and SPAPI_REFRESH_TOKEN; AWS
+    (an s3:// lake, --queue-url) from the usual AWS environment, AWS_ENDPOINT_URL included.
     """
     from handlers.cli_run import RunArgs, run_reports
 
@@ -71,13 +76,29 @@ def run(
         until=until,
         options=option or [],
         stack=stack,
+        kms_key_id=kms_key_id,
+        queue_url=queue_url,
     )
     _exit(lambda: run_reports(args, console, os.environ))
 
 
 @app.command()
-def sandbox(port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765) -> None:
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765,
+    sqs_endpoint: Annotated[
+        str | None,
+        typer.Option(
+            help="Deliver notifications to SQS at this endpoint ('aws' for AWS itself).",
+            envvar=["AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL"],
+        ),
+    ] = None,
+) -> None:
     """Serve the SP-API simulator (LWA, Reports, Notifications) until interrupted."""
+    if sqs_endpoint:
+        from handlers.cli_cloud import serve_sandbox_with_sqs
+
+        _exit(lambda: serve_sandbox_with_sqs(port, sqs_endpoint, console))
+        return
     from handlers.cli_demo import serve_sandbox
 
     _exit(lambda: serve_sandbox(port, console))

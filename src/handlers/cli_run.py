@@ -10,10 +10,10 @@ from dependency_injector import providers
 from rich.console import Console
 
 from adapters.env_credentials import EnvCredentials
-from domain.errors import ConfigError
 from domain.ingesting import IngestResult
 from domain.marketplaces import LWA_ENDPOINT
 from domain.model import ReportRequest
+from handlers.cli_cloud import lake_settings, queue_settings
 from handlers.cli_options import build_plan
 from handlers.cli_progress import ProgressDocumentSource, live_progress, summary_table
 from handlers.container import GIB, LocalContainer
@@ -33,25 +33,31 @@ class RunArgs:
     options: Sequence[str] = field(default_factory=list)
     stack: str | None = None
     max_decompressed_bytes: int = 16 * GIB
+    kms_key_id: str | None = None
+    queue_url: str | None = None
 
 
-def local_container(lake: Path, endpoint: str, lwa_endpoint: str, max_bytes: int) -> LocalContainer:
+def local_container(
+    lake: Path | str,
+    endpoint: str,
+    lwa_endpoint: str,
+    max_bytes: int,
+    *,
+    kms_key_id: str | None = None,
+    queue_url: str | None = None,
+) -> LocalContainer:
+    """A directory or s3:// lake; polling getReport, or reading `queue_url` when given."""
     container = LocalContainer()
     container.config.from_dict(
         {
-            "lake": lake,
+            **lake_settings(lake, kms_key_id),
+            **queue_settings(queue_url),
             "endpoint": endpoint.rstrip("/"),
             "lwa_endpoint": lwa_endpoint,
             "max_decompressed_bytes": max_bytes,
         }
     )
     return container
-
-
-def lake_directory(lake: str) -> Path:
-    if "://" in lake:
-        raise ConfigError(f"--lake {lake}: only a local directory is supported by this version")
-    return Path(lake)
 
 
 def ingest_with_progress(
@@ -92,15 +98,17 @@ def run_reports(
         options=args.options,
         now=SystemClock().now(),
     )
-    credentials = EnvCredentials(environ)
-    credentials.app()  # fail fast, before any call, when a variable is missing
-    credentials.refresh_token(plan.requests[0].seller_id)
     container = local_container(
-        lake_directory(args.lake),
+        args.lake,
         args.endpoint or plan.region.endpoint,
         args.lwa_endpoint or LWA_ENDPOINT,
         args.max_decompressed_bytes,
+        kms_key_id=args.kms_key_id,
+        queue_url=args.queue_url,
     )
+    credentials = EnvCredentials(environ)
+    credentials.app()  # fail fast, before any call, when a variable is missing
+    credentials.refresh_token(plan.requests[0].seller_id)
     container.credentials.override(providers.Object(credentials))
     if tune is not None:
         tune(container)

@@ -16,15 +16,21 @@ from adapters.spapi_client import SpApiClient
 from adapters.spapi_reports import SpApiReportsApi
 from adapters.system_clock import SystemClock
 from domain.ingesting import LocalIngest
+from domain.queue_waiting import QueuePolicy, QueueWaiter
 from domain.requesting import ReportRequester
 from domain.storing import DocumentStorer
 from domain.waiting import PollPolicy, ReportWaiter
+from handlers.cli_cloud import s3_lake, sqs_queue
 
 GIB = 1 << 30
 
 
 class LocalContainer(containers.DeclarativeContainer):
-    """Tests and the demo override `credentials`, `poll_policy`, `limiter` or `retrying`."""
+    """Tests and the demo override `credentials`, `poll_policy`, `limiter` or `retrying`.
+
+    `config.lake_kind` ("file" or "s3") picks the lake and `config.waiting` ("poll" or
+    "queue") the waiter; AWS clients are built (and boto3 imported) only when picked.
+    """
 
     config = providers.Configuration(strict=True)
 
@@ -51,12 +57,24 @@ class LocalContainer(containers.DeclarativeContainer):
         retrying=retrying,
     )
     reports_api = providers.Singleton(SpApiReportsApi, client=spapi)
-    lake = providers.Singleton(FileLake, root=config.lake)
+    lake = providers.Selector(
+        config.lake_kind,
+        file=providers.Singleton(FileLake, root=config.lake),
+        s3=providers.Singleton(s3_lake, config.lake, config.kms_key_id),
+    )
     document_source = providers.Singleton(HttpDocumentSource, http=http)
     poll_policy = providers.Singleton(PollPolicy)
+    queue = providers.Singleton(sqs_queue, config.queue_url)
+    queue_policy = providers.Singleton(QueuePolicy)
 
     requester = providers.Factory(ReportRequester, reports=reports_api, clock=clock)
-    waiter = providers.Factory(ReportWaiter, reports=reports_api, clock=clock, policy=poll_policy)
+    waiter = providers.Selector(
+        config.waiting,
+        poll=providers.Factory(ReportWaiter, reports=reports_api, clock=clock, policy=poll_policy),
+        queue=providers.Factory(
+            QueueWaiter, queue=queue, reports=reports_api, clock=clock, policy=queue_policy
+        ),
+    )
     storer = providers.Factory(
         DocumentStorer,
         reports=reports_api,

@@ -6,10 +6,11 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
-if TYPE_CHECKING:
-    from sandbox.simulator import Simulator
+from sandbox.settings import SimulatorConfig
+from sandbox.simulator import Simulator
 
 log = logging.getLogger("sandbox")
 
@@ -23,7 +24,7 @@ def boto3_sqs(endpoint_url: str | None = None) -> SqsClients:
     def client(region: str) -> Any:
         import boto3  # imported on first delivery: the simulator runs without boto3
 
-        return boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+        return boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
 
     return client
 
@@ -87,12 +88,10 @@ class SqsDelivery:
         return client, url
 
 
-def with_sqs_delivery(config: Any = None, clients: SqsClients | None = None) -> Simulator:
-    """A simulator (default config unless given a SimulatorConfig) that delivers to SQS."""
-    from dataclasses import replace
-
-    from sandbox.simulator import Simulator, SimulatorConfig
-
+def with_sqs_delivery(
+    config: SimulatorConfig | None = None, clients: SqsClients | None = None
+) -> Simulator:
+    """A simulator (the default one unless given a config) that delivers to SQS."""
     delivery = SqsDelivery(clients)
     simulator = Simulator(replace(config or SimulatorConfig(), on_report_finished=delivery))
     delivery.attach(simulator)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.rate_limit import DEFAULT_LIMITS, RateLimiter, TokenBucket
+from domain.errors import ThrottledError
 from tests.unit.adapters.support import FakeTime
 
 
@@ -142,3 +143,21 @@ def test_draining_keeps_outstanding_reservations() -> None:
 def test_a_bucket_needs_a_positive_rate_and_burst() -> None:
     with pytest.raises(ValueError, match="rate"):
         TokenBucket(rate=0.0, burst=1, now=0.0)
+
+
+def test_a_wait_beyond_the_cap_raises_throttled_and_keeps_the_token() -> None:
+    time = FakeTime()
+    limits = RateLimiter(
+        {"createReport": (0.5, 1)},
+        margin_seconds=0.0,
+        max_wait_seconds=1.0,
+        clock=time.clock,
+        sleep=time.sleep,
+    )
+    limits.acquire("createReport", "S1")
+    limits.throttled("createReport", "S1")
+    with pytest.raises(ThrottledError, match=r"createReport.*2 s wait"):
+        limits.acquire("createReport", "S1")
+    assert limits.bucket("createReport", "S1").tokens == 0.0
+    time.sleep(2.0)
+    assert limits.acquire("createReport", "S1") == 0.0
