@@ -44,7 +44,7 @@ DOWNLOAD_TRANSIENT_ERRORS = ("DocumentDownloadError", "CorruptDocumentError")
 URL_EXPIRED_ERROR = "DocumentUrlExpiredError"
 
 LAMBDA_MAX_ATTEMPTS = 3
-SP_API_MAX_ATTEMPTS = 5
+SP_API_MAX_ATTEMPTS = 8  # with BackoffRate 2 and MaxDelaySeconds 60, outlasts a 60 s refill
 DOWNLOAD_MAX_ATTEMPTS = 3
 BACKOFF_RATE = 2.0
 

@@ -1,0 +1,220 @@
+"""The composition root of the Lambda functions: the only place cloud adapters are built."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, NoReturn
+
+import boto3
+import httpx
+from botocore.config import Config
+from dependency_injector import containers, providers
+
+from adapters.fast_gzip import gzip_decompressor
+from adapters.http_document_source import HttpDocumentSource
+from adapters.http_retry import Retrying, RetryPolicy
+from adapters.kms_sealer import KmsSealer
+from adapters.lambda_authenticator import LambdaAuthenticator
+from adapters.lwa import LwaAccessTokens
+from adapters.rate_limit import RateLimiter
+from adapters.s3_lake import S3Lake
+from adapters.sealed_tokens import SealedAccessTokens
+from adapters.secrets_credentials import SecretsManagerCredentials
+from adapters.spapi_client import SpApiClient
+from adapters.spapi_notifications import SpApiNotificationsApi
+from adapters.spapi_reports import SpApiReportsApi
+from adapters.ssm_settings import SsmSettings
+from adapters.stepfunctions_workflow import StepFunctionsWorkflow
+from adapters.system_clock import SystemClock
+from domain.authenticating import Authenticator
+from domain.catalog import Catalog, Planner
+from domain.dispatching import NotificationDispatcher
+from domain.errors import SpApiLakeError
+from domain.locating import DocumentLocator
+from domain.model import Report, ReportDocument, ReportRequest
+from domain.ports import DocumentStream
+from domain.reconciling import Reconciler
+from domain.requesting import ReportRequester
+from domain.storing import DocumentStorer
+from domain.subscribing import SubscriptionEnsurer
+from handlers.runtime import reset, use
+
+__all__ = ["CloudContainer", "reset", "use"]  # reset and use: for tests and LocalCloud
+
+# Tokens authenticate hands out live at least this long, since the workflow uses them in later
+# steps; reconcile reuses one for half of it. LWA tokens live an hour.
+TOKEN_MIN_LIFE_SECONDS = 600
+# The SDK's standard retry mode: exponential backoff with jitter on throttling and 5xx.
+BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5)
+
+
+def aws_client(session: boto3.session.Session, service: str) -> Any:
+    """A client that honours AWS_ENDPOINT_URL, as botocore does natively (moto in tests)."""
+    return session.client(service, config=BOTO_CONFIG)  # type: ignore[call-overload]
+
+
+def accepting(
+    ingest_unconfigured: bool, catalog: Callable[[], Catalog]
+) -> Callable[[str, str], bool]:
+    """Which notifications to ingest; the catalog (SSM) is read only when it can say no."""
+    if ingest_unconfigured:
+        return lambda owner, report_type: True
+    return catalog().accepts
+
+
+class NoSpApi:
+    """ReportsApi and DocumentSource for functions that hold no access token or URL
+    (store_report, process_notification): a DocumentStorer there stores what it is given."""
+
+    def _refuse(self, operation: str) -> NoReturn:
+        raise SpApiLakeError(
+            f"{operation}: this function does not call SP-API (fetch_document does)"
+        )
+
+    def create_report(self, request: ReportRequest) -> str:
+        self._refuse("createReport")
+
+    def get_report(self, seller_id: str, report_id: str) -> Report:
+        self._refuse("getReport")
+
+    def get_reports(self, seller_id: str, **filters: Any) -> Iterator[Report]:
+        self._refuse("getReports")
+
+    def cancel_report(self, seller_id: str, report_id: str) -> None:
+        self._refuse("cancelReport")
+
+    def get_report_document(self, seller_id: str, document_id: str) -> ReportDocument:
+        self._refuse("getReportDocument")
+
+    def open(self, url: str) -> AbstractContextManager[DocumentStream]:
+        self._refuse("download")
+
+
+class CloudContainer(containers.DeclarativeContainer):
+    """Every Lambda handler resolves its one service here. Tests override the ports (sealer,
+    settings, lake, workflow, document_source, lwa_access_tokens, reports_api,
+    reconcile_reports_api, authenticate_function, notifications_api, clock) and set `config`
+    from a CloudConfig; `handlers.runtime.use(container)` makes the handlers use it."""
+
+    config = providers.Configuration()
+
+    clock = providers.Singleton(SystemClock)
+    session = providers.Singleton(boto3.session.Session)
+    kms = providers.Singleton(aws_client, session, "kms")
+    s3 = providers.Singleton(aws_client, session, "s3")
+    ssm = providers.Singleton(aws_client, session, "ssm")
+    secrets = providers.Singleton(aws_client, session, "secretsmanager")
+    stepfunctions = providers.Singleton(aws_client, session, "stepfunctions")
+    awslambda = providers.Singleton(aws_client, session, "lambda")
+    http = providers.Singleton(
+        httpx.Client, timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=False
+    )
+    # A function waits for SP-API at most this long; beyond it ThrottledError goes back to the
+    # workflow, whose Retry waits for free while a sleeping Lambda is billed.
+    retrying = providers.Singleton(
+        Retrying, RetryPolicy(max_attempts=3, max_total_seconds=20.0, max_delay=10.0)
+    )
+    limiter = providers.Singleton(RateLimiter, max_wait_seconds=30.0)
+
+    sealer = providers.Singleton(
+        KmsSealer, client=kms, key_id=config.kms_key_id, stack=config.stack
+    )
+    settings = providers.Singleton(SsmSettings, client=ssm, path=config.settings_path)
+    catalog = providers.Singleton(Catalog, settings=settings, region=config.region)
+    lake = providers.Singleton(
+        S3Lake, client=s3, bucket=config.bucket, prefix=config.prefix, kms_key_id=config.kms_key_id
+    )
+    document_source = providers.Singleton(HttpDocumentSource, http=http)
+    workflow = providers.Singleton(
+        StepFunctionsWorkflow,
+        client=stepfunctions,
+        state_machine_arn=config.ingest_state_machine_arn,
+    )
+    no_sp_api = providers.Singleton(NoSpApi)
+
+    # Only authenticate and subscribe read LWA credentials (security checklist rule 15).
+    credentials = providers.Singleton(
+        SecretsManagerCredentials,
+        client=secrets,
+        app_secret_id=config.app_secret_id,
+        seller_secret_prefix=config.seller_secret_prefix,
+    )
+    lwa_access_tokens = providers.Singleton(
+        LwaAccessTokens,
+        http=http,
+        credentials=credentials,
+        endpoint=config.lwa_endpoint,
+        refresh_margin_seconds=TOKEN_MIN_LIFE_SECONDS,
+        retrying=retrying,
+    )
+    lwa_client = providers.Singleton(
+        SpApiClient,
+        http=http,
+        tokens=lwa_access_tokens,
+        base_url=config.spapi_endpoint,
+        limiter=limiter,
+        retrying=retrying,
+    )
+    notifications_api = providers.Singleton(SpApiNotificationsApi, client=lwa_client)
+
+    # The workflow's functions get the token sealed in their event (SealedAccessTokens.accept).
+    access_tokens = providers.Singleton(SealedAccessTokens, sealer=sealer)
+    spapi = providers.Singleton(
+        SpApiClient,
+        http=http,
+        tokens=access_tokens,
+        base_url=config.spapi_endpoint,
+        limiter=limiter,
+        retrying=retrying,
+    )
+    reports_api = providers.Singleton(SpApiReportsApi, client=spapi)
+
+    # reconcile runs on a schedule, outside any workflow: it asks authenticate for tokens.
+    authenticate_function = providers.Singleton(
+        LambdaAuthenticator, client=awslambda, function_name=config.authenticate_function
+    )
+    reconcile_tokens = providers.Singleton(
+        SealedAccessTokens,
+        sealer=sealer,
+        authenticator=authenticate_function,
+        reuse_seconds=TOKEN_MIN_LIFE_SECONDS / 2,
+    )
+    reconcile_client = providers.Singleton(
+        SpApiClient,
+        http=http,
+        tokens=reconcile_tokens,
+        base_url=config.spapi_endpoint,
+        limiter=limiter,
+        retrying=retrying,
+    )
+    reconcile_reports_api = providers.Singleton(SpApiReportsApi, client=reconcile_client)
+
+    # One service per handler.
+    subscriptions = providers.Factory(SubscriptionEnsurer, notifications=notifications_api)
+    authenticator = providers.Factory(Authenticator, tokens=lwa_access_tokens, sealer=sealer)
+    planner = providers.Factory(Planner, catalog=catalog, clock=clock)
+    requester = providers.Factory(ReportRequester, reports=reports_api, clock=clock)
+    locator = providers.Factory(DocumentLocator, reports=reports_api)
+    storer = providers.Factory(
+        DocumentStorer,
+        reports=no_sp_api,
+        source=document_source,
+        lake=lake,
+        clock=clock,
+        decompressor=providers.Object(gzip_decompressor),
+        max_decompressed_bytes=config.max_decompressed_bytes,
+    )
+    recorder = providers.Factory(
+        DocumentStorer, reports=no_sp_api, source=no_sp_api, lake=lake, clock=clock
+    )
+    dispatcher = providers.Factory(
+        NotificationDispatcher,
+        workflow=workflow,
+        recorder=recorder,
+        accepts=providers.Callable(accepting, config.ingest_unconfigured, catalog.provider),
+        clock=clock,
+    )
+    reconciler = providers.Factory(
+        Reconciler, reports=reconcile_reports_api, lake=lake, workflow=workflow, clock=clock
+    )

@@ -1,0 +1,166 @@
+"""Domain types to and from the JSON dicts that travel in Step Functions state (Amazon's names)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.authenticating import DOCUMENT_URL
+from domain.errors import SpApiLakeError
+from domain.model import Report, ReportDocument, ReportRequest, ReportStatus, StoredReport
+from domain.ports import Sealer
+
+Json = dict[str, Any]
+
+
+class PayloadError(SpApiLakeError):
+    """The event does not match the function's contract (infra/state_machines.py). Never retried."""
+
+
+def text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if not isinstance(value, str) or not value:
+        raise PayloadError(f"event field {key} is missing or not a non-empty string")
+    return value
+
+
+def optional_text(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key) if isinstance(data, Mapping) else None
+    return None if value is None else text(data, key)
+
+
+def texts(data: Mapping[str, Any], key: str) -> list[str] | None:
+    """An optional list of strings (e.g. sellerIds); None when absent."""
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise PayloadError(f"event field {key} must be a list of strings")
+    return value
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
+
+
+def _time(data: Mapping[str, Any], key: str) -> datetime | None:
+    value = optional_text(data, key)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise PayloadError(f"event field {key} is not an ISO 8601 time: {value!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def request_to_json(request: ReportRequest) -> Json:
+    return {
+        "sellerId": request.seller_id,
+        "reportType": request.report_type,
+        "marketplaceIds": list(request.marketplace_ids),
+        "dataStartTime": iso(request.data_start),
+        "dataEndTime": iso(request.data_end),
+        "reportOptions": request.options_dict,
+    }
+
+
+def request_from_json(data: Any) -> ReportRequest:
+    if not isinstance(data, Mapping):
+        raise PayloadError("event field request must be an object")
+    options = data.get("reportOptions") or {}
+    if not isinstance(options, Mapping):
+        raise PayloadError("event field reportOptions must be an object")
+    return ReportRequest(
+        seller_id=text(data, "sellerId"),
+        report_type=text(data, "reportType"),
+        marketplace_ids=tuple(texts(data, "marketplaceIds") or ()),
+        data_start=_time(data, "dataStartTime"),
+        data_end=_time(data, "dataEndTime"),
+        options=tuple(sorted((str(k), str(v)) for k, v in options.items())),
+    )
+
+
+def report_to_json(report: Report) -> Json:
+    return {
+        "sellerId": report.seller_id,
+        "reportId": report.report_id,
+        "reportType": report.report_type,
+        "processingStatus": report.status.value,
+        "createdTime": iso(report.created_time),
+        "marketplaceIds": list(report.marketplace_ids),
+        "dataStartTime": iso(report.data_start),
+        "dataEndTime": iso(report.data_end),
+        "processingStartTime": iso(report.processing_start),
+        "processingEndTime": iso(report.processing_end),
+        "reportDocumentId": report.document_id,
+        "reportScheduleId": report.report_schedule_id,
+    }
+
+
+def report_from_json(data: Any) -> Report:
+    if not isinstance(data, Mapping):
+        raise PayloadError("event field report must be an object")
+    try:
+        status = ReportStatus(text(data, "processingStatus"))
+    except ValueError:
+        raise PayloadError(f"unknown processingStatus {data.get('processingStatus')!r}") from None
+    created = _time(data, "createdTime")
+    if created is None:
+        raise PayloadError("event field createdTime is missing")
+    return Report(
+        seller_id=text(data, "sellerId"),
+        report_id=text(data, "reportId"),
+        report_type=text(data, "reportType"),
+        status=status,
+        created_time=created,
+        marketplace_ids=tuple(texts(data, "marketplaceIds") or ()),
+        data_start=_time(data, "dataStartTime"),
+        data_end=_time(data, "dataEndTime"),
+        processing_start=_time(data, "processingStartTime"),
+        processing_end=_time(data, "processingEndTime"),
+        document_id=optional_text(data, "reportDocumentId"),
+        report_schedule_id=optional_text(data, "reportScheduleId"),
+    )
+
+
+def document_to_json(document: ReportDocument | None, sealer: Sealer) -> Json | None:
+    """The URL is a bearer secret: it leaves the function sealed (rule 20)."""
+    if document is None:
+        return None
+    return {
+        "documentId": document.document_id,
+        "sealedUrl": sealer.seal(document.url, DOCUMENT_URL),
+        "compression": document.compression,
+    }
+
+
+def document_from_json(data: Any, sealer: Sealer) -> ReportDocument | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        raise PayloadError("event field document must be an object or null")
+    url = sealer.unseal(text(data, "sealedUrl"), DOCUMENT_URL)
+    compression = optional_text(data, "compression")
+    return ReportDocument(text(data, "documentId"), url, compression)
+
+
+def stored_to_json(stored: StoredReport) -> Json:
+    download = stored.download
+    return {
+        "outcome": stored.outcome.value,
+        "manifestKey": stored.manifest_key,
+        "dataKey": stored.data_key,
+        "bytes": download.bytes if download else None,
+        "rows": download.rows if download else None,
+    }
+
+
+def number(data: Mapping[str, Any], key: str) -> float | None:
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise PayloadError(f"event field {key} must be a positive number")
+    return float(value)

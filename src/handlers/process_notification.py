@@ -1,0 +1,27 @@
+"""Lambda `process_notification`: REPORT_PROCESSING_FINISHED messages from SQS → ingests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.dispatching import Disposition
+from handlers import observability
+from handlers.runtime import container
+
+FUNCTION = "process_notification"
+
+
+@observability.lambda_entry(FUNCTION)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """An SQS batch → {"batchItemFailures": [{"itemIdentifier": messageId}]}: the messages that
+    failed (malformed, or a start that failed) return to the queue, and after maxReceiveCount
+    go to the DLQ. The event source mapping must enable ReportBatchItemFailures."""
+    services = container(FUNCTION)
+    records = event.get("Records") or []
+    messages = ((str(r.get("messageId", "")), r.get("body") or "") for r in records)
+    results = services.dispatcher().dispatch(messages)
+    now = services.clock().now()
+    for result in results:
+        observability.dispatched(result, now)
+    failed = [r.message_id for r in results if r.disposition is Disposition.FAILED]
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}

@@ -1,0 +1,1 @@
+"""The whole serverless flow on one machine: moto, the simulator, the real handlers."""

@@ -1,0 +1,74 @@
+"""`make demo-aws`: subscribe, request reports, ingest them, all on moto; print what happened."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from localcloud.cloud import Execution, LocalCloud
+
+
+def main() -> int:
+    console = Console()
+    with console.status("starting moto, the SP-API simulator and the stack…"):
+        cloud = LocalCloud().__enter__()
+    try:
+        console.print(f"moto server {cloud.moto_url} · SP-API simulator {cloud.sim_server.url}")
+        subscribed = cloud.invoke("subscribe", {})
+        console.print(f"[cyan]subscribe[/] → {subscribed}")
+        started = time.monotonic()
+        with console.status("request-reports running…"):
+            requested = cloud.wait(cloud.start("request-reports", {}))
+        console.print(f"[cyan]request-reports[/] {requested.status}: {requested.output}")
+        with console.status("notifications → process_notification → ingest-report…"):
+            ingests = cloud.settle(timeout=120)
+        console.print(executions_table([requested, *ingests]))
+        objects = cloud.objects()
+        console.print(objects_table(objects, cloud.stack.key_arn))
+        elapsed = time.monotonic() - started
+        ok = requested.status == "SUCCEEDED" and all(e.status == "SUCCEEDED" for e in ingests)
+        console.print(
+            f"{'[green]all executions succeeded' if ok else '[red]some executions failed'}[/]"
+            f" · {len(objects)} objects in s3://{cloud.stack.bucket} · {elapsed:.1f} s"
+        )
+        return 0 if ok and objects else 1
+    finally:
+        cloud.close()
+
+
+def executions_table(executions: list[Execution]) -> Table:
+    table = Table(title="Step Functions executions", title_justify="left")
+    for column in ("execution", "status", "result"):
+        table.add_column(column, overflow="fold")
+    for execution in executions:
+        result = execution.cause or execution.error or ""
+        if isinstance(execution.output, dict) and "stored" in execution.output:
+            stored = execution.output["stored"] or {}
+            result = (
+                f"{stored.get('outcome')} rows={stored.get('rows')} bytes={stored.get('bytes')}"
+            )
+        elif isinstance(execution.output, dict) and "reports" in execution.output:
+            output = execution.output
+            result = f"{len(output['reports'])} reports, {len(output['failures'])} failures"
+        colour = "green" if execution.status == "SUCCEEDED" else "red"
+        table.add_row(execution.name, f"[{colour}]{execution.status}[/]", result)
+    return table
+
+
+def objects_table(objects: list[dict[str, Any]], key_arn: str) -> Table:
+    table = Table(title="S3 objects (SSE-KMS with the stack key)", title_justify="left")
+    for column in ("key", "bytes", "encryption"):
+        table.add_column(column, overflow="fold")
+    for item in objects:
+        encrypted = item.get("ServerSideEncryption", "none")
+        with_key = "stack key" if item.get("SSEKMSKeyId") == key_arn else item.get("SSEKMSKeyId")
+        table.add_row(item["Key"], f"{item['Size']:,}", f"{encrypted} ({with_key})")
+    return table
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Provisioning the stack's resources in moto, shaped like what the Pulumi program deploys."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from infra.state_machines import HANDLERS, FunctionArns, definitions
+
+REGION = "us-east-1"
+_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """What a stack file would say: its sellers (with refresh tokens) and report configs."""
+
+    name: str
+    region: str  # SP-API region
+    app_client_id: str
+    app_client_secret: str = field(repr=False)
+    sellers: tuple[dict[str, Any], ...]
+    refresh_tokens: dict[str, str] = field(repr=False)
+    reports: tuple[dict[str, Any], ...]
+    max_receive_count: int = 5
+    visibility_timeout: int = 1
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Names and ARNs of the provisioned resources: all a handler's environment holds."""
+
+    prefix: str
+    key_id: str
+    key_arn: str
+    bucket: str
+    queue_url: str
+    queue_arn: str
+    dlq_url: str
+    settings_path: str
+    app_secret_id: str
+    seller_secret_prefix: str
+    request_reports_arn: str
+    ingest_report_arn: str
+
+
+def _zip() -> bytes:
+    # moto wants a deployment package; its code never runs because invoke is routed.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    return buffer.getvalue()
+
+
+def provision(session: Any, spec: StackSpec) -> Stack:
+    """Create every resource through real boto3 clients (pointed at moto by the caller)."""
+    prefix = f"spapi-lake-{spec.name}-"
+    kms, s3, sqs = session.client("kms"), session.client("s3"), session.client("sqs")
+    key = kms.create_key(Description=f"spapi-lake {spec.name}")["KeyMetadata"]
+    bucket = f"spapi-lake-{spec.name}-lake"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key["Arn"],
+                    },
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+    dlq_url = sqs.create_queue(QueueName=f"{prefix}notifications-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": spec.max_receive_count}
+    queue_url = sqs.create_queue(
+        QueueName=f"{prefix}notifications",
+        Attributes={
+            "RedrivePolicy": json.dumps(redrive),
+            "VisibilityTimeout": str(spec.visibility_timeout),
+            "KmsMasterKeyId": key["Arn"],
+        },
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    settings_path = f"/spapi-lake/{spec.name}"
+    ssm = session.client("ssm")
+    for name, value in [("sellers", spec.sellers), ("reports", spec.reports)]:
+        ssm.put_parameter(
+            Name=f"{settings_path}/{name}", Value=json.dumps(value), Type="String", Overwrite=True
+        )
+    secrets = session.client("secretsmanager")
+    app_secret_id = f"spapi-lake/{spec.name}/app"
+    secrets.create_secret(
+        Name=app_secret_id,
+        KmsKeyId=key["Arn"],
+        SecretString=json.dumps(
+            {"clientId": spec.app_client_id, "clientSecret": spec.app_client_secret}
+        ),
+    )
+    seller_prefix = f"spapi-lake/{spec.name}/seller/"
+    for seller_id, token in spec.refresh_tokens.items():
+        secrets.create_secret(
+            Name=f"{seller_prefix}{seller_id}",
+            KmsKeyId=key["Arn"],
+            SecretString=json.dumps({"refreshToken": token}),
+        )
+    role = session.client("iam").create_role(
+        RoleName=f"{prefix}role", AssumeRolePolicyDocument=json.dumps(_TRUST)
+    )["Role"]["Arn"]
+    awslambda = session.client("lambda")
+    arns = {}
+    for handler in HANDLERS:
+        arns[handler] = awslambda.create_function(
+            FunctionName=f"{prefix}{handler}",
+            Runtime="python3.12",
+            Role=role,
+            Handler=f"handlers.{handler}.lambda_handler",
+            Code={"ZipFile": _zip()},
+        )["FunctionArn"]
+    machines = definitions(
+        FunctionArns(
+            authenticate=arns["authenticate"],
+            create_report=arns["create_report"],
+            fetch_document=arns["fetch_document"],
+            store_report=arns["store_report"],
+        ),
+        retry_interval_seconds=1,
+        max_retry_delay_seconds=2,
+    )
+    sfn = session.client("stepfunctions")
+    machine_arns = {
+        name: sfn.create_state_machine(
+            name=f"{prefix}{name}", definition=json.dumps(body), roleArn=role
+        )["stateMachineArn"]
+        for name, body in machines.items()
+    }
+    return Stack(
+        prefix=prefix,
+        key_id=key["KeyId"],
+        key_arn=key["Arn"],
+        bucket=bucket,
+        queue_url=queue_url,
+        queue_arn=queue_arn,
+        dlq_url=dlq_url,
+        settings_path=settings_path,
+        app_secret_id=app_secret_id,
+        seller_secret_prefix=seller_prefix,
+        request_reports_arn=machine_arns["request-reports"],
+        ingest_report_arn=machine_arns["ingest-report"],
+    )

@@ -1,0 +1,100 @@
+"""fetch_document: getReport, then getReportDocument; the document URL leaves sealed."""
+
+import pytest
+
+from domain.authenticating import DOCUMENT_URL
+from domain.errors import ReportNotReadyError
+from domain.model import ReportStatus
+from handlers import fetch_document
+from handlers.payloads import PayloadError
+from tests.unit.handlers.conftest import DOC_URL, SELLER, TOKEN, assert_fields, leaks
+
+REPORT_FIELDS = (
+    "sellerId",
+    "reportId",
+    "reportType",
+    "processingStatus",
+    "createdTime",
+    "marketplaceIds",
+    "dataStartTime",
+    "dataEndTime",
+    "processingStartTime",
+    "processingEndTime",
+    "reportDocumentId",
+    "reportScheduleId",
+)
+
+
+def fetch(world, context, report_id="54517018502", **event):
+    base = {"sellerId": SELLER, "reportId": report_id, "sealedToken": world.sealed_token()}
+    return fetch_document.lambda_handler({**base, **event}, context)
+
+
+def test_a_done_report_comes_with_its_document_url_sealed(world, context, captured):
+    report = world.report()
+
+    result = fetch(world, context)
+
+    assert_fields(result, ["report", "document"])
+    assert_fields(result["report"], REPORT_FIELDS)
+    assert result["report"]["reportId"] == report.report_id
+    assert result["report"]["processingStatus"] == "DONE"
+    assert result["report"]["dataStartTime"] == "2026-11-26T00:00:00Z"
+    document = result["document"]
+    assert set(document) == {"documentId", "sealedUrl", "compression"}
+    assert document["documentId"] == report.document_id
+    assert document["compression"] == "GZIP"
+    assert world.sealer.unseal(document["sealedUrl"], DOCUMENT_URL) == DOC_URL
+    assert world.reports.seen_tokens == [TOKEN, TOKEN]  # getReport, getReportDocument
+    assert leaks(result, text=captured.text()) == []
+
+
+def test_log_lines_name_the_report_and_seller(world, context, captured):
+    world.report()
+
+    fetch(world, context)
+
+    line = next(line for line in captured.logs() if line.get("handler") == "fetch_document")
+    assert (line["sellerId"], line["reportId"], line["reportType"]) == (
+        SELLER,
+        "54517018502",
+        "GET_MERCHANT_LISTINGS_ALL_DATA",
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "has_document"),
+    [(ReportStatus.CANCELLED, False), (ReportStatus.FATAL, False)],
+)
+def test_nothing_to_download_means_a_null_document(world, context, status, has_document):
+    world.report(status, document=has_document)
+
+    result = fetch(world, context)
+
+    assert result["document"] is None
+    assert result["report"]["processingStatus"] == status.value
+    assert world.reports.document_calls == 0
+
+
+def test_a_fatal_report_with_a_document_is_fetched(world, context):
+    world.report(ReportStatus.FATAL)
+
+    result = fetch(world, context)
+
+    assert result["document"]["documentId"].startswith("amzn1.spdoc")
+
+
+def test_a_report_still_in_progress_is_not_ready(world, context):
+    world.report(ReportStatus.IN_PROGRESS, document=False)
+    world.reports.polls_until_done = 99
+
+    with pytest.raises(ReportNotReadyError):
+        fetch(world, context)
+
+
+def test_an_event_without_a_sealed_token_is_refused(world, context):
+    world.report()
+
+    with pytest.raises(PayloadError, match="sealedToken"):
+        fetch_document.lambda_handler({"sellerId": SELLER, "reportId": "54517018502"}, context)
+    assert world.reports.get_report_calls == 0
