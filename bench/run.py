@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
-from bench import limiter, storage  # noqa: E402
+from bench import imports, limiter, s3_upload, storage  # noqa: E402
 from sandbox.server import serve  # noqa: E402
 from sandbox.simulator import DocumentOverride, Simulator, SimulatorConfig  # noqa: E402
 
@@ -89,6 +89,16 @@ def main() -> None:
     figures = limiter.run()
     for key, value in figures.items():
         print(f"  {key:<30}{value}")
+    print("\nLambda cold start: import time of each handler module (fresh interpreter, best of 3)")
+    for name, seconds in imports.run().items():  # milliseconds
+        print(f"  handlers.{name:<24}{seconds:6.0f} ms   (target ≤ 300 ms)")
+    upload = s3_upload.run(SIZE)
+    print(f"\nS3Lake: {SIZE / MIB:,.0f} MiB streamed to the moto server in 8 MiB parts, SSE-KMS")
+    print(f"  upload              {upload['upload_seconds']:6.1f} s")
+    print(
+        f"  peak RSS            {upload['peak_rss_mib']:6.1f} MiB (before the upload "
+        f"{upload['baseline_rss_mib']:.1f}; target ≤ {upload['target_rss_mib']} MiB)"
+    )
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ from domain.marketplaces import Region
 from domain.planning import ReportConfig, Seller, plan_requests
 from domain.waiting import PollPolicy
 from handlers.cli_run import ingest_with_progress, local_container
-from handlers.container import GIB
 from sandbox.server import serve, serve_forever
 from sandbox.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_SELLER_ID
 from sandbox.simulator import Simulator, SimulatorConfig
+from wiring.container import GIB
 
 DEMO_MARKETPLACES = ("ATVPDKIKX0DER", "A2EUQ1WTGCTBG2")  # US, CA
 DEMO_REPORTS = (

@@ -16,7 +16,7 @@ from domain.model import ReportRequest
 from handlers.cli_cloud import lake_settings, queue_settings
 from handlers.cli_options import build_plan
 from handlers.cli_progress import ProgressDocumentSource, live_progress, summary_table
-from handlers.container import GIB, LocalContainer
+from wiring.container import GIB, LocalContainer
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from domain.dispatching import Disposition
-from handlers import observability
-from handlers.runtime import container
+from wiring import observability
+from wiring.runtime import container
 
 FUNCTION = "process_notification"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import observability, payloads
-from handlers.runtime import container
+from wiring import observability, payloads
+from wiring.runtime import container
 
 FUNCTION = "reconcile"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any
@@ -13,17 +14,28 @@ from localcloud.cloud import Execution, LocalCloud
 
 
 def main() -> int:
+    # The functions' JSON logs go to stdout as in Lambda; the demo shows the tables instead.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     console = Console()
     with console.status("starting moto, the SP-API simulator and the stack…"):
         cloud = LocalCloud().__enter__()
     try:
         console.print(f"moto server {cloud.moto_url} · SP-API simulator {cloud.sim_server.url}")
         subscribed = cloud.invoke("subscribe", {})
-        console.print(f"[cyan]subscribe[/] → {subscribed}")
+        console.print(
+            f"[cyan]subscribe[/] destination {subscribed.get('destinationId')}, "
+            f"{len(subscribed.get('subscriptions', []))} seller subscription(s)"
+        )
         started = time.monotonic()
         with console.status("request-reports running…"):
             requested = cloud.wait(cloud.start("request-reports", {}))
-        console.print(f"[cyan]request-reports[/] {requested.status}: {requested.output}")
+        output = requested.output or {}
+        console.print(
+            f"[cyan]request-reports[/] {requested.status}: "
+            f"{len(output.get('reports', []))} reports requested, "
+            f"{len(output.get('failures', []))} failures"
+        )
         with console.status("notifications → process_notification → ingest-report…"):
             ingests = cloud.settle(timeout=120)
         console.print(executions_table([requested, *ingests]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import time
@@ -90,6 +91,8 @@ class LocalCloud:
     def _start(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        # One access-log line per AWS call drowns everything else out.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         port = _free_port()
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         moto.start()
@@ -125,7 +128,7 @@ class LocalCloud:
         self.stack: Stack = provision(self.session, self.spec)
         self._setenv(**self.handler_environment())
         self._exit.enter_context(routed(self.dispatcher))
-        from handlers import runtime
+        from wiring import runtime
 
         # Handlers build their container once per process: rebuild it for this stack.
         self._exit.callback(runtime.reset)
@@ -163,7 +166,7 @@ class LocalCloud:
 
     def cold_start(self) -> None:
         """Every function starts afresh, as after a deploy: caches and tokens are gone."""
-        from handlers import runtime
+        from wiring import runtime
 
         runtime.reset()
 

@@ -52,7 +52,9 @@ def _products(report: SimReport) -> tuple[tuple[str, str], ...]:
 
 
 def _listing(report: SimReport, rng: random.Random, index: int, market: str) -> Row:
-    name, description = rng.choice(_products(report))
+    # Cycling (not sampling) puts every product, so every accent, in any document of ten rows.
+    products = _products(report)
+    name, description = products[index % len(products)]
     listed = report.created - rng.uniform(1, 900) * 86400
     item = catalog.asin(rng)
     return {

@@ -20,8 +20,8 @@ from adapters.rate_limit import RateLimiter
 from domain.waiting import PollPolicy
 from handlers.cli import app, execute
 from handlers.cli_run import RunArgs, run_reports
-from handlers.container import LocalContainer
 from tests.integration.spapi_wiring import FAST_RETRIES
+from wiring.container import LocalContainer
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 SECRET_MARKERS = ("Atza|", "Atzr|", "X-Amz-Signature", "client_secret", "demo-secret")

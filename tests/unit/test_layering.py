@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
-OURS = {"domain", "adapters", "handlers", "sandbox"}
+OURS = {"domain", "adapters", "handlers", "wiring", "sandbox", "localcloud"}
 
 
 def _imports(package: str) -> list[tuple[str, str]]:
@@ -33,7 +33,11 @@ def test_the_domain_imports_only_the_standard_library_and_itself():
 
 @pytest.mark.parametrize(
     ("package", "forbidden"),
-    [("adapters", {"handlers", "sandbox"}), ("sandbox", {"adapters", "handlers"})],
+    [
+        ("adapters", {"handlers", "wiring", "sandbox", "localcloud"}),
+        ("sandbox", {"adapters", "handlers", "wiring", "localcloud"}),
+        ("wiring", {"handlers", "localcloud"}),
+    ],
 )
 def test_outer_layers_do_not_reach_sideways_or_outward(package, forbidden):
     assert [(f, m) for f, m in _imports(package) if m in forbidden] == []

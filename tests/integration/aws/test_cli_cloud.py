@@ -24,10 +24,10 @@ from domain.subscribing import SubscriptionEnsurer
 from domain.waiting import PollPolicy
 from handlers.cli import app, execute
 from handlers.cli_run import RunArgs, run_reports
-from handlers.container import LocalContainer
 from sandbox.sqs_delivery import SqsDelivery, boto3_sqs
 from tests.integration.aws.conftest import ACCOUNT, REGION, MotoServer
 from tests.integration.spapi_wiring import FAST_RETRIES, wire
+from wiring.container import LocalContainer
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 BUCKET = "spapi-lake-test"

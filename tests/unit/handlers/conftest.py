@@ -19,9 +19,6 @@ from domain.authenticating import ACCESS_TOKEN
 from domain.errors import InvalidGrantError
 from domain.model import Report, ReportDocument, ReportRequest, ReportStatus
 from domain.ports import AccessTokens
-from handlers import runtime
-from handlers.cloud_config import CloudConfig
-from handlers.cloud_container import CloudContainer
 from tests.fakes import (
     FakeAccessTokens,
     FakeClock,
@@ -34,6 +31,9 @@ from tests.fakes import (
     FakeStream,
     FakeWorkflow,
 )
+from wiring import runtime
+from wiring.cloud_config import CloudConfig
+from wiring.cloud_container import CloudContainer
 
 SELLER = "A3TH9S8BH6GOGM"
 OTHER_SELLER = "A2OTHERSELLER1"

@@ -5,8 +5,8 @@ import pytest
 from domain.authenticating import ACCESS_TOKEN
 from domain.errors import InvalidGrantError
 from handlers import authenticate
-from handlers.payloads import PayloadError
 from tests.unit.handlers.conftest import SELLER, TOKEN, assert_fields, leaks
+from wiring.payloads import PayloadError
 
 
 def test_the_token_comes_back_sealed_for_its_purpose(world, context, captured):

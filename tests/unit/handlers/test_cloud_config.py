@@ -10,8 +10,9 @@ from adapters.s3_lake import S3Lake
 from adapters.sealed_tokens import SealedAccessTokens
 from adapters.stepfunctions_workflow import StepFunctionsWorkflow
 from domain.errors import ConfigError
-from handlers import cloud_config, runtime, store_report
-from handlers.cloud_config import NEEDS, VARIABLES, load
+from handlers import store_report
+from wiring import cloud_config, runtime
+from wiring.cloud_config import NEEDS, VARIABLES, load
 
 ROOT = Path(__file__).resolve().parents[3]
 ENV = {

@@ -7,7 +7,6 @@ import pytest
 from domain.errors import ConfigError, SealError, ThrottledError
 from domain.model import ReportRequest
 from handlers import create_report
-from handlers.payloads import PayloadError
 from tests.unit.handlers.conftest import (
     DE,
     FR,
@@ -20,6 +19,7 @@ from tests.unit.handlers.conftest import (
     assert_fields,
     leaks,
 )
+from wiring.payloads import PayloadError
 
 REQUEST_FIELDS = (
     "sellerId",

@@ -6,8 +6,8 @@ from domain.authenticating import DOCUMENT_URL
 from domain.errors import ReportNotReadyError
 from domain.model import ReportStatus
 from handlers import fetch_document
-from handlers.payloads import PayloadError
 from tests.unit.handlers.conftest import DOC_URL, SELLER, TOKEN, assert_fields, leaks
+from wiring.payloads import PayloadError
 
 REPORT_FIELDS = (
     "sellerId",

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.model import Report, ReportRequest, ReportStatus
-from handlers import payloads
-from handlers.payloads import PayloadError
 from tests.fakes import FakeSealer
+from wiring import payloads
+from wiring.payloads import PayloadError
 
 REPORT = Report(
     seller_id="A3TH9S8BH6GOGM",

@@ -20,7 +20,7 @@ from domain.queue_waiting import QueuePolicy, QueueWaiter
 from domain.requesting import ReportRequester
 from domain.storing import DocumentStorer
 from domain.waiting import PollPolicy, ReportWaiter
-from handlers.cli_cloud import s3_lake, sqs_queue
+from wiring.aws_clients import s3_lake, sqs_queue
 
 GIB = 1 << 30
 

@@ -38,7 +38,7 @@ from domain.reconciling import Reconciler
 from domain.requesting import ReportRequester
 from domain.storing import DocumentStorer
 from domain.subscribing import SubscriptionEnsurer
-from handlers.runtime import reset, use
+from wiring.runtime import reset, use
 
 __all__ = ["CloudContainer", "reset", "use"]  # reset and use: for tests and LocalCloud
 
@@ -95,7 +95,7 @@ class CloudContainer(containers.DeclarativeContainer):
     """Every Lambda handler resolves its one service here. Tests override the ports (sealer,
     settings, lake, workflow, document_source, lwa_access_tokens, reports_api,
     reconcile_reports_api, authenticate_function, notifications_api, clock) and set `config`
-    from a CloudConfig; `handlers.runtime.use(container)` makes the handlers use it."""
+    from a CloudConfig; `wiring.runtime.use(container)` makes the handlers use it."""
 
     config = providers.Configuration()
 

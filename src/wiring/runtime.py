@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from handlers import cloud_config
+from wiring import cloud_config
 
 if TYPE_CHECKING:
-    from handlers.cloud_container import CloudContainer
+    from wiring.cloud_container import CloudContainer
 
 _container: CloudContainer | None = None
 _checked: set[str] = set()
@@ -24,7 +24,7 @@ def container(function: str) -> CloudContainer:
     if function not in _checked:
         config = cloud_config.load(os.environ, function)
         if _container is None:
-            from handlers.cloud_container import CloudContainer
+            from wiring.cloud_container import CloudContainer
 
             _container = CloudContainer()
             _container.config.from_dict(config.as_dict())

@@ -1,0 +1,1 @@
+"""Composition roots and Lambda runtime support: what the entry points in `handlers` stand on."""
