@@ -325,7 +325,8 @@ def ingest_report_definition(
                     {
                         "Variable": "$.urlRefreshes.count",
                         "NumericLessThanEquals": max_url_refreshes,
-                        "Next": "FetchDocument",
+                        # Through Authenticate: the sealed token may be older than the URL.
+                        "Next": "Authenticate",
                     }
                 ],
                 "Default": "UrlExpired",
