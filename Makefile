@@ -5,7 +5,7 @@ TOOLS := .tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen --all-extras
 
-.PHONY: help install demo demo-aws test lint typecheck pytest bench sandbox clean
+.PHONY: help install demo demo-aws test lint typecheck pytest bench sandbox package synth clean
 
 help:
 	@echo "make demo      ingest sample reports from the local simulator into ./lake"
@@ -13,6 +13,8 @@ help:
 	@echo "make test      ruff, mypy and the whole pytest suite"
 	@echo "make bench     storage-path and rate-limiter benchmarks (prints figures)"
 	@echo "make sandbox   serve the SP-API simulator on http://127.0.0.1:8765"
+	@echo "make package   reproducible Lambda zip in build/lambda/ (ARCH=arm64 default, or x86_64)"
+	@echo "make synth STACK=dev  what \`pulumi up\` would create, offline, in build/synth/dev/"
 
 # uv is the only tool we need; without it, install it with pip into a project-local venv.
 $(TOOLS)/bin/uv:
@@ -49,6 +51,14 @@ bench: install
 
 sandbox: install
 	$(RUN) spapi-lake sandbox --port 8765
+
+package: install
+	$(RUN) python infra/lambda_package.py --arch $(or $(ARCH),arm64)
+
+# What `pulumi up` would create for STACK, offline: build/synth/STACK/.
+synth: install
+	@test -n "$(STACK)" || { echo "usage: make synth STACK=<name> (stacks: $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml)))"; exit 2; }
+	$(RUN) python infra/synth.py $(STACK)
 
 clean:
 	rm -rf .venv $(TOOLS) build .pytest_cache .mypy_cache .ruff_cache lake

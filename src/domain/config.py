@@ -55,6 +55,15 @@ def parse_duration(text: object, key: str) -> timedelta:
     return value
 
 
+def parse_schedule(text: object, key: str) -> str:
+    """An EventBridge schedule expression, cron(six fields) or rate(N unit)."""
+    if not (isinstance(text, str) and _SCHEDULE.match(text)):
+        raise ConfigError(
+            f"{key}: {text!r} is not a schedule like cron(0 2 * * ? *) or rate(1 day)"
+        )
+    return text
+
+
 def _list(value: object, key: str) -> list[Any]:
     if not isinstance(value, list) or not value:
         raise ConfigError(f"{key}: expected a non-empty list")
@@ -93,10 +102,8 @@ def _seller(raw: object, key: str, region: Region) -> Seller:
 def _report(raw: object, key: str) -> ReportConfig:
     item = _mapping(raw, key, _REPORT_KEYS)
     schedule = item.get("schedule")
-    if schedule is not None and not (isinstance(schedule, str) and _SCHEDULE.match(schedule)):
-        raise ConfigError(
-            f"{key}.schedule: {schedule!r} is not a schedule like cron(0 2 * * ? *) or rate(1 day)"
-        )
+    if schedule is not None:
+        schedule = parse_schedule(schedule, f"{key}.schedule")
     options = item.get("options") or {}
     if not isinstance(options, Mapping) or not all(isinstance(v, str) for v in options.values()):
         raise ConfigError(f"{key}.options: expected a mapping of strings to strings")

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from adapters.stack_file import load_stack_config
+from domain.deployment import deploy_options
 from domain.errors import ConfigError
 from domain.marketplaces import Region, check_marketplaces
 from domain.model import ReportRequest
@@ -66,6 +67,7 @@ def build_plan(
     extra = parse_options(options)
     if stack:
         config = load_stack_config(stack, directory)
+        deploy_options(config)  # the file must be one `pulumi preview` would accept, too
         chosen = Region.parse(region) if region else config.region
         sellers = [s for s in config.sellers if not seller_id or s.seller_id == seller_id]
         if not sellers:

@@ -121,7 +121,7 @@ def test_the_request_carries_no_credentials_and_asks_for_identity_encoding(serve
 def test_failures_become_domain_errors_that_never_reveal_the_url(
     server, http, caplog, path, error, message
 ):
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")
     source = HttpDocumentSource(http)
 
     with (
