@@ -1,0 +1,157 @@
+"""Least-privilege policies, one per function: exactly the actions and ARNs each handler uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pulumi
+
+from iam import Statement, allow
+
+# Sealer purposes (src/domain/authenticating.py): the encryption context decides who may seal
+# or open which value, so only `authenticate` mints sealed tokens and only `store_report`
+# opens a document URL.
+TOKEN, URL = "lwa-access-token", "document-url"
+
+
+@dataclass(frozen=True)
+class Grantables:
+    """The stack's resources a function may be granted, by ARN."""
+
+    stack: str
+    region: pulumi.Input[str]
+    account_id: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+    bucket_arn: pulumi.Input[str]
+    queue_arn: pulumi.Input[str]
+    ingest_state_machine_arn: pulumi.Input[str]
+    authenticate_function_arn: pulumi.Input[str]
+    lwa_secret_arns: Sequence[pulumi.Input[str]]
+    settings_path: str
+
+
+Grant = Callable[[Grantables], list[Statement]]
+
+
+def statements(
+    handler: str, on: Grantables, function_arn: pulumi.Input[str], log_group_arn: pulumi.Input[str]
+) -> list[Statement]:
+    """Every statement `handler`'s role holds, including logs, traces and its environment."""
+    out = [
+        allow(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [pulumi.Output.concat(log_group_arn, ":*")],
+            "WriteItsOwnLogGroup",
+        ),
+        # X-Ray has no resource-level permissions: its actions only accept "*".
+        allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"], "SendTraces"),
+        allow(
+            ["kms:Decrypt"],
+            [on.key_arn],
+            "DecryptItsEnvironment",
+            {"StringEquals": {"kms:EncryptionContext:aws:lambda:FunctionArn": function_arn}},
+        ),
+    ]
+    for grant in _GRANTS[handler]:
+        out += grant(on)
+    return out
+
+
+def _seal(purpose: str, action: str) -> Grant:
+    def grant(on: Grantables) -> list[Statement]:
+        sid = ("Seal" if action == "kms:Encrypt" else "Unseal") + purpose.title().replace("-", "")
+        context = {
+            "kms:EncryptionContext:stack": on.stack,
+            "kms:EncryptionContext:purpose": purpose,
+        }
+        return [allow([action], [on.key_arn], sid, {"StringEquals": context})]
+
+    return grant
+
+
+def _via(service: str, on: Grantables) -> dict[str, object]:
+    return {
+        "StringEquals": {
+            "kms:ViaService": pulumi.Output.concat(service, ".", on.region, ".amazonaws.com")
+        }
+    }
+
+
+def _lwa_secrets(on: Grantables) -> list[Statement]:
+    return [
+        allow(["secretsmanager:GetSecretValue"], list(on.lwa_secret_arns), "ReadLwaCredentials"),
+        allow(["kms:Decrypt"], [on.key_arn], "DecryptSecrets", _via("secretsmanager", on)),
+    ]
+
+
+def _settings(on: Grantables) -> list[Statement]:
+    base = pulumi.Output.concat("arn:aws:ssm:", on.region, ":", on.account_id, ":parameter")
+    return [
+        allow(
+            ["ssm:GetParametersByPath"],
+            [pulumi.Output.concat(base, on.settings_path)],
+            "ReadSettings",
+        ),
+        allow(
+            ["ssm:GetParameter", "ssm:GetParameters"],
+            [pulumi.Output.concat(base, on.settings_path, "/*")],
+            "ReadEachSetting",
+        ),
+    ]
+
+
+def _lake(write: bool) -> Grant:
+    def grant(on: Grantables) -> list[Statement]:
+        objects = pulumi.Output.concat(on.bucket_arn, "/*")
+        actions = ["s3:GetObject"] + (["s3:PutObject", "s3:AbortMultipartUpload"] if write else [])
+        kms = ["kms:Decrypt"] + (["kms:GenerateDataKey"] if write else [])
+        return [
+            allow(actions, [objects], "UseLakeObjects"),
+            # ListBucket turns a missing key into 404 instead of 403, which `exists` relies on.
+            allow(["s3:ListBucket"], [on.bucket_arn], "ListLake"),
+            allow(kms, [on.key_arn], "EncryptLakeObjects", _via("s3", on)),
+        ]
+
+    return grant
+
+
+def _start_ingest(on: Grantables) -> list[Statement]:
+    return [allow(["states:StartExecution"], [on.ingest_state_machine_arn], "StartIngest")]
+
+
+def _consume_queue(on: Grantables) -> list[Statement]:
+    return [
+        allow(
+            [
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:GetQueueAttributes",
+            ],
+            [on.queue_arn],
+            "ConsumeNotifications",
+        ),
+        allow(["kms:Decrypt"], [on.key_arn], "DecryptNotifications", _via("sqs", on)),
+    ]
+
+
+def _invoke_authenticate(on: Grantables) -> list[Statement]:
+    return [allow(["lambda:InvokeFunction"], [on.authenticate_function_arn], "Authenticate")]
+
+
+_GRANTS: dict[str, list[Grant]] = {
+    "subscribe": [_lwa_secrets, _settings],
+    "authenticate": [_lwa_secrets, _seal(TOKEN, "kms:Encrypt")],
+    "create_report": [_settings, _seal(TOKEN, "kms:Decrypt")],
+    "process_notification": [_consume_queue, _settings, _lake(write=True), _start_ingest],
+    "fetch_document": [_seal(TOKEN, "kms:Decrypt"), _seal(URL, "kms:Encrypt")],
+    "store_report": [_seal(URL, "kms:Decrypt"), _lake(write=True)],
+    "reconcile": [
+        _settings,
+        _lake(write=False),
+        _start_ingest,
+        _invoke_authenticate,
+        _seal(TOKEN, "kms:Decrypt"),
+    ],
+}

@@ -1,0 +1,139 @@
+"""The seven Lambda functions: a role, a log group and least-privilege policy for each."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from function_policies import Grantables, statements
+from iam import document, trust
+from state_machines import DEFAULT_LAMBDA_TIMEOUTS, HANDLERS
+from wiring.cloud_config import NEEDS, VARIABLES
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    timeout: int
+    memory: int
+    concurrency: int  # reserved: bounds SP-API load and protects the account's other functions
+
+
+SPECS: Mapping[str, FunctionSpec] = {
+    "subscribe": FunctionSpec(300, 256, 1),
+    "authenticate": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["authenticate"], 256, 10),
+    "create_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["create_report"], 256, 5),
+    "process_notification": FunctionSpec(60, 256, 5),
+    "fetch_document": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["fetch_document"], 256, 10),
+    # Network throughput grows with memory; the stream itself needs little.
+    "store_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["store_report"], 1024, 10),
+    "reconcile": FunctionSpec(600, 256, 1),
+}
+# Below process_notification's reserved concurrency, so SQS polling is never throttled.
+QUEUE_MAX_CONCURRENCY = 4
+# Optional variables each function reads beyond what it needs (wiring/cloud_config.py).
+OPTIONAL: Mapping[str, tuple[str, ...]] = {
+    "store_report": ("max_decompressed_bytes",),
+    "reconcile": ("reconcile_hours",),
+}
+
+
+def function_name(prefix: str, handler: str) -> str:
+    return f"{prefix}-{handler.replace('_', '-')}"
+
+
+@dataclass(frozen=True)
+class FunctionsArgs:
+    prefix: str
+    artifact: Path
+    architecture: str
+    kms_key_arn: pulumi.Input[str]
+    log_retention_days: int
+    queue_arn: pulumi.Input[str]
+    grantables: Grantables
+    environment: Mapping[str, pulumi.Input[str]]  # by cloud_config field name
+
+
+class Functions(pulumi.ComponentResource):
+    """Runtime python3.12, X-Ray active, reserved concurrency, environment of names and ARNs."""
+
+    def __init__(
+        self, name: str, args: FunctionsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("spapi-lake:compute:Functions", name, None, opts)
+        self._args = args
+        digest = hashlib.sha256(args.artifact.read_bytes()).digest()
+        self.code_sha256 = digest.hex()
+        code_hash = base64.b64encode(digest).decode()
+        self.functions: dict[str, aws.lambda_.Function] = {}
+        self.roles: dict[str, aws.iam.Role] = {}
+        self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
+        self.policies: dict[str, aws.iam.RolePolicy] = {}
+        for handler in HANDLERS:
+            self._function(name, handler, code_hash)
+        self.event_source = aws.lambda_.EventSourceMapping(
+            f"{name}-notifications",
+            event_source_arn=args.queue_arn,
+            function_name=self.functions["process_notification"].arn,
+            batch_size=10,
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config={"maximum_concurrency": QUEUE_MAX_CONCURRENCY},
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.policies["process_notification"]]
+            ),
+        )
+        self.register_outputs({h: f.name for h, f in self.functions.items()})
+
+    def _function(self, name: str, handler: str, code_hash: str) -> None:
+        args, spec = self._args, SPECS[handler]
+        child = pulumi.ResourceOptions(parent=self)
+        fname = function_name(args.prefix, handler)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-{handler}-logs",
+            name=f"/aws/lambda/{fname}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-{handler}-role",
+            name=f"{fname}-role",
+            assume_role_policy=trust("lambda.amazonaws.com"),
+            opts=child,
+        )
+        variables = {
+            VARIABLES[field]: args.environment[field]
+            for field in (*NEEDS[handler], *OPTIONAL.get(handler, ()))
+        }
+        function = aws.lambda_.Function(
+            f"{name}-{handler}",
+            name=fname,
+            role=role.arn,
+            runtime="python3.12",
+            architectures=[args.architecture],
+            handler=f"handlers.{handler}.lambda_handler",
+            code=pulumi.FileArchive(str(args.artifact)),
+            source_code_hash=code_hash,
+            timeout=spec.timeout,
+            memory_size=spec.memory,
+            reserved_concurrent_executions=spec.concurrency,
+            tracing_config={"mode": "Active"},
+            kms_key_arn=args.kms_key_arn,
+            environment={"variables": variables},
+            logging_config={"log_format": "Text", "log_group": log_group.name},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
+        )
+        self.policies[handler] = aws.iam.RolePolicy(
+            f"{name}-{handler}-policy",
+            role=role.id,
+            policy=document(*statements(handler, args.grantables, function.arn, log_group.arn)),
+            opts=child,
+        )
+        self.functions[handler] = function
+        self.roles[handler] = role
+        self.log_groups[handler] = log_group

@@ -1,0 +1,110 @@
+"""The one module that reads Pulumi config: the schema shared with the CLI, plus secret values."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from domain.config import NAMESPACE, StackConfig, parse_stack_config
+from domain.deployment import DeployOptions, deploy_options
+from domain.errors import ConfigError
+
+_OBJECTS = {"sellers", "reports", "appCredentials", "refreshTokens"}
+
+
+@dataclass(frozen=True)
+class Deployment:
+    stack: str
+    config: StackConfig
+    options: DeployOptions
+    aws_region: str
+    sellers_json: list[Any]  # as written in the stack file, which the functions' Catalog reads
+    reports_json: list[Any]
+    app_credentials: pulumi.Output[str] | None = None
+    refresh_tokens: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+
+
+def raw_config() -> dict[str, Any]:
+    """Every config value the engine handed us, objects decoded (Pulumi passes them as JSON)."""
+    values = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    decoded: dict[str, Any] = {}
+    for key, value in values.items():
+        namespace, _, name = key.partition(":")
+        if namespace == NAMESPACE and name in _OBJECTS and isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                raise ConfigError(f"{key}: expected a YAML list or mapping") from None
+        decoded[key] = value
+    return decoded
+
+
+def load(stack: str) -> Deployment:
+    """The stack's deployment; pulumi.RunError (one line, no traceback) names any bad key."""
+    try:
+        return _load(stack, raw_config())
+    except ConfigError as exc:
+        raise pulumi.RunError(str(exc)) from None
+
+
+def _load(stack: str, raw: Mapping[str, Any]) -> Deployment:
+    config = parse_stack_config(raw)
+    if config.aws_region is None:
+        raise ConfigError(
+            f"aws:region: missing; {config.region.name} stacks deploy to {config.region.aws_region}"
+        )
+    return Deployment(
+        stack=stack,
+        config=config,
+        options=deploy_options(config),
+        aws_region=config.aws_region,
+        sellers_json=list(raw[f"{NAMESPACE}:sellers"]),
+        reports_json=list(raw[f"{NAMESPACE}:reports"]),
+        app_credentials=_app_credentials(raw),
+        refresh_tokens=_refresh_tokens(raw, {s.seller_id for s in config.sellers}),
+    )
+
+
+def _secret(raw: Mapping[str, Any], name: str) -> Any:
+    key = f"{NAMESPACE}:{name}"
+    if key not in raw:
+        return None
+    if not runtime_config.is_config_secret(key):
+        raise ConfigError(f"{key}: holds credentials, so set it with `pulumi config set --secret`")
+    return raw[key]
+
+
+def _app_credentials(raw: Mapping[str, Any]) -> pulumi.Output[str] | None:
+    value = _secret(raw, "appCredentials")
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(k), str) and value[k] for k in ("clientId", "clientSecret")
+    ):
+        raise ConfigError(f"{NAMESPACE}:appCredentials: expected clientId and clientSecret")
+    return pulumi.Output.secret(
+        json.dumps({"clientId": value["clientId"], "clientSecret": value["clientSecret"]})
+    )
+
+
+def _refresh_tokens(raw: Mapping[str, Any], sellers: set[str]) -> dict[str, pulumi.Output[str]]:
+    value = _secret(raw, "refreshTokens")
+    if value is None:
+        return {}
+    key = f"{NAMESPACE}:refreshTokens"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: expected a mapping of seller id to refresh token")
+    for seller_id, token in value.items():
+        if seller_id not in sellers:
+            raise ConfigError(f"{key}.{seller_id}: not a configured seller")
+        if not isinstance(token, str) or not token:
+            raise ConfigError(f"{key}.{seller_id}: expected the seller's refresh token")
+    return {
+        seller_id: pulumi.Output.secret(json.dumps({"refreshToken": token}))
+        for seller_id, token in sorted(value.items())
+    }
