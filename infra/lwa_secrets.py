@@ -77,21 +77,14 @@ class Secrets(pulumi.ComponentResource):
         self.values.append(version)
 
     def restrict_to(self, readers: Sequence[pulumi.Input[str]]) -> None:
-        """Resource policies: only `readers` (role ARNs) may read these secrets."""
+        """Resource policies that grant reads to `readers` (role ARNs) alone. No Deny for
+        everyone else: the Pulumi provider reads back each secret version it writes."""
         named = [("app", self.app), *((f"seller-{s}", v) for s, v in self.sellers.items())]
         for label, secret in named:
             aws.secretsmanager.SecretPolicy(
                 f"{self._name}-{label}-policy",
                 secret_arn=secret.arn,
                 policy=document(
-                    {
-                        "Sid": "OnlyTheLwaFunctionsReadIt",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "secretsmanager:GetSecretValue",
-                        "Resource": "*",
-                        "Condition": {"StringNotEquals": {"aws:PrincipalArn": list(readers)}},
-                    },
                     {
                         "Sid": "TheLwaFunctionsReadIt",
                         "Effect": "Allow",
