@@ -188,9 +188,9 @@ def run(stack: str, config: Mapping[str, str], secret_keys: Sequence[str] = ()) 
 def write(synth: Synth, out: Path) -> None:
     machines = out / "state-machines"
     machines.mkdir(parents=True, exist_ok=True)
-    (out / "resources.json").write_text(
-        json.dumps(synth.resources, indent=2, sort_keys=True) + "\n"
-    )
+    # The engine registers resources concurrently; sorted, the file diffs cleanly between runs.
+    ordered = sorted(synth.resources, key=lambda r: (r["type"], r["name"]))
+    (out / "resources.json").write_text(json.dumps(ordered, indent=2, sort_keys=True) + "\n")
     for machine, definition in synth.state_machines().items():
         (machines / f"{machine}.asl.json").write_text(json.dumps(definition, indent=2) + "\n")
 
