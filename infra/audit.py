@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from buckets import SecureBucket, SecureBucketArgs
-from iam import Statement, allow, document, trust
+from iam import Statement, allow, encrypted_log_group, service_role
 
 
 @dataclass(frozen=True)
@@ -64,30 +64,25 @@ class Audit(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        log_group = aws.cloudwatch.LogGroup(
+        log_group = encrypted_log_group(
             f"{name}-trail-logs",
-            name=f"/aws/cloudtrail/{args.trail_name}",
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.kms_key_arn,
-            opts=child,
+            f"/aws/cloudtrail/{args.trail_name}",
+            args.log_retention_days,
+            args.kms_key_arn,
+            child,
         )
-        role = aws.iam.Role(
-            f"{name}-trail-role",
-            name=f"{args.trail_name}-logs-role",
-            assume_role_policy=trust("cloudtrail.amazonaws.com"),
-            opts=child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-trail-policy",
-            role=role.id,
-            policy=document(
+        role, policy = service_role(
+            f"{name}-trail",
+            f"{args.trail_name}-logs-role",
+            "cloudtrail.amazonaws.com",
+            [
                 allow(
                     ["logs:CreateLogStream", "logs:PutLogEvents"],
                     [pulumi.Output.concat(log_group.arn, ":*")],
                     "DeliverTrailToLogs",
                 )
-            ),
-            opts=child,
+            ],
+            child,
         )
         self.trail = aws.cloudtrail.Trail(
             name,

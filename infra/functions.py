@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 from function_policies import Grantables, statements
-from iam import document, trust
+from iam import document, encrypted_log_group, trust
 from state_machines import DEFAULT_LAMBDA_TIMEOUTS, HANDLERS
 from wiring.cloud_config import NEEDS, VARIABLES
 
@@ -93,12 +93,12 @@ class Functions(pulumi.ComponentResource):
         args, spec = self._args, SPECS[handler]
         child = pulumi.ResourceOptions(parent=self)
         fname = function_name(args.prefix, handler)
-        log_group = aws.cloudwatch.LogGroup(
+        log_group = encrypted_log_group(
             f"{name}-{handler}-logs",
-            name=f"/aws/lambda/{fname}",
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.kms_key_arn,
-            opts=child,
+            f"/aws/lambda/{fname}",
+            args.log_retention_days,
+            args.kms_key_arn,
+            child,
         )
         role = aws.iam.Role(
             f"{name}-{handler}-role",

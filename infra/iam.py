@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 Statement = dict[str, Any]
 # SP-API's notification sender: the only outside principal our queue and key trust.
@@ -45,3 +46,41 @@ def trust(service: str, account_id: pulumi.Input[str] | None = None) -> pulumi.O
 
 def root(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
     return pulumi.Output.concat("arn:aws:iam::", account_id, ":root")
+
+
+def service_role(
+    resource_name: str,
+    role_name: str,
+    service: str,
+    statements: Sequence[Statement],
+    opts: pulumi.ResourceOptions,
+    account_id: pulumi.Input[str] | None = None,
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """A role `service` assumes, with one inline policy: `<resource_name>-role` and `-policy`."""
+    role = aws.iam.Role(
+        f"{resource_name}-role",
+        name=role_name,
+        assume_role_policy=trust(service, account_id),
+        opts=opts,
+    )
+    policy = aws.iam.RolePolicy(
+        f"{resource_name}-policy", role=role.id, policy=document(*statements), opts=opts
+    )
+    return role, policy
+
+
+def encrypted_log_group(
+    resource_name: str,
+    group_name: str,
+    retention_days: int,
+    kms_key_arn: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.cloudwatch.LogGroup:
+    """Created before its writer, so retention and the stack key apply from the first line."""
+    return aws.cloudwatch.LogGroup(
+        resource_name,
+        name=group_name,
+        retention_in_days=retention_days,
+        kms_key_id=kms_key_arn,
+        opts=opts,
+    )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from iam import allow, document, trust
+from iam import allow, service_role
 
 NAMESPACE = "spapi-lake"  # EMF namespace of wiring/observability.py
 # Amazon requires a new LWA client secret every 180 days; remind a month ahead.
@@ -171,20 +171,16 @@ class Monitoring(pulumi.ComponentResource):
         # Secrets Manager's own rotation needs a rotation function that calls SP-API's
         # rotateApplicationClientSecret; until that exists, a schedule tells the team when.
         args = self._args
-        role = aws.iam.Role(
-            f"{self._name}-reminder-role",
-            name=f"{args.prefix}-reminder-role",
-            assume_role_policy=trust("scheduler.amazonaws.com", args.account_id),
-            opts=self._child,
-        )
-        aws.iam.RolePolicy(
-            f"{self._name}-reminder-policy",
-            role=role.id,
-            policy=document(
+        role, _ = service_role(
+            f"{self._name}-reminder",
+            f"{args.prefix}-reminder-role",
+            "scheduler.amazonaws.com",
+            [
                 allow(["sns:Publish"], [self.topic.arn], "PublishReminder"),
                 allow(["kms:GenerateDataKey", "kms:Decrypt"], [args.kms_key_arn], "EncryptedTopic"),
-            ),
-            opts=self._child,
+            ],
+            self._child,
+            args.account_id,
         )
         self.rotation_reminder = aws.scheduler.Schedule(
             f"{self._name}-rotate-client-secret",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from iam import allow, document, trust
+from iam import allow, encrypted_log_group, service_role
 from state_machines import FunctionArns, definitions
 
 # CloudWatch Logs delivery and X-Ray accept no resource ARNs for these actions (AWS docs).
@@ -94,27 +94,22 @@ class Workflows(pulumi.ComponentResource):
         arn = pulumi.Output.concat(
             "arn:aws:states:", args.region, ":", args.account_id, ":stateMachine:", full_name
         )
-        log_group = aws.cloudwatch.LogGroup(
+        log_group = encrypted_log_group(
             f"{name}-{machine}-logs",
-            name=f"/aws/vendedlogs/states/{full_name}",
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.kms_key_arn,
-            opts=self._child,
+            f"/aws/vendedlogs/states/{full_name}",
+            args.log_retention_days,
+            args.kms_key_arn,
+            self._child,
         )
         invoked = [
             args.function_arns[h]
             for h in ("authenticate", "create_report", "fetch_document", "store_report")
         ]
-        role = aws.iam.Role(
-            f"{name}-{machine}-role",
-            name=f"{full_name}-role",
-            assume_role_policy=trust("states.amazonaws.com", args.account_id),
-            opts=self._child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-{machine}-policy",
-            role=role.id,
-            policy=document(
+        role, policy = service_role(
+            f"{name}-{machine}",
+            f"{full_name}-role",
+            "states.amazonaws.com",
+            [
                 allow(["lambda:InvokeFunction"], invoked, "InvokeTheWorkflowsFunctions"),
                 allow(
                     ["kms:Decrypt", "kms:GenerateDataKey"],
@@ -124,8 +119,9 @@ class Workflows(pulumi.ComponentResource):
                 ),
                 allow(_LOG_DELIVERY, ["*"], "DeliverExecutionLogs"),
                 allow(_TRACES, ["*"], "SendTraces"),
-            ),
-            opts=self._child,
+            ],
+            self._child,
+            args.account_id,
         )
         self.log_groups[machine] = log_group
         self.machines[machine] = aws.sfn.StateMachine(
@@ -153,20 +149,16 @@ class Workflows(pulumi.ComponentResource):
         args = self._args
         request_reports = self.machines["request-reports"].arn
         reconcile = args.function_arns["reconcile"]
-        role = aws.iam.Role(
-            f"{name}-scheduler-role",
-            name=f"{args.prefix}-scheduler-role",
-            assume_role_policy=trust("scheduler.amazonaws.com", args.account_id),
-            opts=self._child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-scheduler-policy",
-            role=role.id,
-            policy=document(
+        role, policy = service_role(
+            f"{name}-scheduler",
+            f"{args.prefix}-scheduler-role",
+            "scheduler.amazonaws.com",
+            [
                 allow(["states:StartExecution"], [request_reports], "StartRequestReports"),
                 allow(["lambda:InvokeFunction"], [reconcile], "RunReconcile"),
-            ),
-            opts=self._child,
+            ],
+            self._child,
+            args.account_id,
         )
         after_policy = pulumi.ResourceOptions(parent=self, depends_on=[policy])
         self.schedules: list[aws.scheduler.Schedule] = []
