@@ -1,7 +1,7 @@
 """Build the Lambda deployment zip (our code plus platform wheels for python3.12) reproducibly."""
 
-# Standard library only: the Pulumi program imports this as a sibling module (`lambda_package`)
-# and the tests import it as `infra.lambda_package`.
+# No Pulumi here, and of our code only the deployment options' architectures: the Pulumi program
+# imports this as a sibling module (`lambda_package`), the tests as `infra.lambda_package`.
 
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from domain.deployment import ARCHITECTURES
+
 ROOT = Path(__file__).resolve().parents[1]
-ARCHITECTURES = ("arm64", "x86_64")
 PYTHON_VERSION = "3.12"
 _PLATFORMS = {"arm64": "aarch64-manylinux2014", "x86_64": "x86_64-manylinux2014"}
 _PACKAGES = ("domain", "adapters", "wiring", "handlers")

@@ -31,6 +31,10 @@ _TRACES = [
 ]
 
 
+# The functions the state machines invoke, in FunctionArns' field order.
+_INVOKED = ("authenticate", "create_report", "fetch_document", "store_report")
+
+
 @dataclass(frozen=True)
 class ScheduledReport:
     report_type: str
@@ -52,10 +56,6 @@ class WorkflowsArgs:
     max_url_refreshes: int = 3
 
 
-def state_machine_arn(prefix: str, machine: str, region: str, account_id: str) -> str:
-    return f"arn:aws:states:{region}:{account_id}:stateMachine:{prefix}-{machine}"
-
-
 class Workflows(pulumi.ComponentResource):
     """Standard state machines: KMS-encrypted, traced, logging ALL to an encrypted log group."""
 
@@ -66,9 +66,9 @@ class Workflows(pulumi.ComponentResource):
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
         arns = args.function_arns
-        definitions_json = pulumi.Output.all(
-            *(arns[h] for h in ("authenticate", "create_report", "fetch_document", "store_report"))
-        ).apply(lambda resolved: self._definitions(*resolved))
+        definitions_json = pulumi.Output.all(*(arns[h] for h in _INVOKED)).apply(
+            lambda resolved: self._definitions(*resolved)
+        )
         self.machines: dict[str, aws.sfn.StateMachine] = {}
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
         for machine in ("request-reports", "ingest-report"):
@@ -77,10 +77,7 @@ class Workflows(pulumi.ComponentResource):
         self.register_outputs({m: sm.arn for m, sm in self.machines.items()})
 
     def _definitions(self, *arns: str) -> dict[str, str]:
-        timeouts = {
-            h: self._args.lambda_timeouts[h]
-            for h in ("authenticate", "create_report", "fetch_document", "store_report")
-        }
+        timeouts = {h: self._args.lambda_timeouts[h] for h in _INVOKED}
         built = definitions(
             FunctionArns(*arns, lambda_timeouts=timeouts),
             max_concurrency=self._args.max_concurrency,
@@ -101,10 +98,7 @@ class Workflows(pulumi.ComponentResource):
             args.kms_key_arn,
             self._child,
         )
-        invoked = [
-            args.function_arns[h]
-            for h in ("authenticate", "create_report", "fetch_document", "store_report")
-        ]
+        invoked = [args.function_arns[h] for h in _INVOKED]
         role, policy = service_role(
             f"{name}-{machine}",
             f"{full_name}-role",
