@@ -24,6 +24,9 @@ _OPTIONAL = (
     "reconcileSchedule",
     "reconcileHours",
     "maxDecompressedBytes",
+    "throttleDeadlineHours",
+    "maxIngestAttempts",
+    "rateLimitTable",
     "appCredentials",
     "refreshTokens",
 )

@@ -24,6 +24,10 @@ LOG_RETENTION_DAYS: tuple[int, ...] = (
 )
 ARCHITECTURES = ("arm64", "x86_64")
 MAX_RECONCILE_HOURS = 720
+# A step keeps waiting for SP-API's rate limits this long at most (a Standard workflow may run a
+# year; a week of waiting means the configuration asks for more than Amazon's quotas allow).
+MAX_THROTTLE_DEADLINE_HOURS = 168
+MAX_INGEST_ATTEMPTS = 20
 # Stages become part of resource names: keep them short and DNS-safe.
 _STAGE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,14}[a-z0-9])?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -44,6 +48,8 @@ class DeployOptions:
     reconcile_schedule: str = "rate(6 hours)"
     reconcile_hours: int = 48
     max_decompressed_bytes: int = 8 * GIB
+    throttle_deadline_hours: int = 24
+    max_ingest_attempts: int = 5
 
 
 def _refuse(value: object, key: str, allowed: str) -> ConfigError:
@@ -92,6 +98,16 @@ def _hours(value: object, key: str) -> int:
     return _whole(value, key, allowed, lambda hours: 1 <= hours <= MAX_RECONCILE_HOURS)
 
 
+def _deadline(value: object, key: str) -> int:
+    allowed = f"a whole number of hours from 1 to {MAX_THROTTLE_DEADLINE_HOURS}"
+    return _whole(value, key, allowed, lambda hours: 1 <= hours <= MAX_THROTTLE_DEADLINE_HOURS)
+
+
+def _attempts(value: object, key: str) -> int:
+    allowed = f"a whole number from 1 to {MAX_INGEST_ATTEMPTS}"
+    return _whole(value, key, allowed, lambda n: 1 <= n <= MAX_INGEST_ATTEMPTS)
+
+
 def _bytes(value: object, key: str) -> int:
     return _whole(value, key, "a whole number of bytes above 0, e.g. 8589934592", lambda n: n > 0)
 
@@ -123,5 +139,11 @@ def deploy_options(config: StackConfig) -> DeployOptions:
         reconcile_hours=_option(extra, "reconcileHours", _hours, default.reconcile_hours),
         max_decompressed_bytes=_option(
             extra, "maxDecompressedBytes", _bytes, default.max_decompressed_bytes
+        ),
+        throttle_deadline_hours=_option(
+            extra, "throttleDeadlineHours", _deadline, default.throttle_deadline_hours
+        ),
+        max_ingest_attempts=_option(
+            extra, "maxIngestAttempts", _attempts, default.max_ingest_attempts
         ),
     )

@@ -13,6 +13,8 @@ PREFIX = "SPAPI_LAKE_"
 GIB = 1 << 30
 DEFAULT_MAX_DECOMPRESSED_BYTES = 8 * GIB
 DEFAULT_RECONCILE_HOURS = 48
+DEFAULT_THROTTLE_DEADLINE_HOURS = 24
+DEFAULT_MAX_INGEST_ATTEMPTS = 5
 
 # Every variable, by the config field it fills. None of them may hold a secret (rule 13).
 VARIABLES = {
@@ -33,9 +35,15 @@ VARIABLES = {
     "max_decompressed_bytes": "SPAPI_LAKE_MAX_DECOMPRESSED_BYTES",
     "reconcile_hours": "SPAPI_LAKE_RECONCILE_HOURS",
     "ingest_unconfigured": "SPAPI_LAKE_INGEST_UNCONFIGURED",  # true: ingest every notification
+    # DynamoDB table of the shared token buckets, one item per (partner, operation).
+    "rate_limit_table": "SPAPI_LAKE_RATE_LIMIT_TABLE",
+    # How long a step may keep waiting for a rate limit before its execution fails.
+    "throttle_deadline_hours": "SPAPI_LAKE_THROTTLE_DEADLINE_HOURS",
+    # How many executions one report may have: the first, then restarts after failures.
+    "max_ingest_attempts": "SPAPI_LAKE_MAX_INGEST_ATTEMPTS",
 }
 _SEAL = ("stack", "kms_key_id")
-_SP_API = ("region",)
+_SP_API = ("region", "rate_limit_table")
 _LWA = ("app_secret_id", "seller_secret_prefix")
 # What each function cannot run without; everything else is optional or unused by it.
 NEEDS: Mapping[str, tuple[str, ...]] = {
@@ -75,6 +83,9 @@ class CloudConfig:
     max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES
     reconcile_hours: int = DEFAULT_RECONCILE_HOURS
     ingest_unconfigured: bool = False
+    rate_limit_table: str | None = None
+    throttle_deadline_hours: int = DEFAULT_THROTTLE_DEADLINE_HOURS
+    max_ingest_attempts: int = DEFAULT_MAX_INGEST_ATTEMPTS
 
     @property
     def spapi_endpoint(self) -> str | None:
@@ -113,7 +124,12 @@ def _parse(field: str, name: str, text: str) -> Any:
             ) from None
     if field in ("endpoint", "lwa_endpoint") and not text.startswith(("https://", "http://")):
         raise ConfigError(f"{name}={text!r} is not an http(s) URL")
-    if field in ("max_decompressed_bytes", "reconcile_hours"):
+    if field in (
+        "max_decompressed_bytes",
+        "reconcile_hours",
+        "throttle_deadline_hours",
+        "max_ingest_attempts",
+    ):
         if not text.isdigit() or int(text) <= 0:
             raise ConfigError(f"{name}={text!r} is not a positive whole number")
         return int(text)
