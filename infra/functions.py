@@ -13,29 +13,11 @@ import pulumi_aws as aws
 
 from function_policies import Grantables, statements
 from iam import document, encrypted_log_group, trust
-from state_machines import DEFAULT_LAMBDA_TIMEOUTS, HANDLERS
+from state_machines import FUNCTION_SPECS, HANDLERS, QUEUE_MAX_CONCURRENCY
 from wiring.cloud_config import NEEDS, VARIABLES
 
 
-@dataclass(frozen=True)
-class FunctionSpec:
-    timeout: int
-    memory: int
-    concurrency: int  # reserved: bounds SP-API load and protects the account's other functions
-
-
-SPECS: Mapping[str, FunctionSpec] = {
-    "subscribe": FunctionSpec(300, 256, 1),
-    "authenticate": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["authenticate"], 256, 10),
-    "create_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["create_report"], 256, 5),
-    "process_notification": FunctionSpec(60, 256, 5),
-    "fetch_document": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["fetch_document"], 256, 10),
-    # Network throughput grows with memory; the stream itself needs little.
-    "store_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["store_report"], 1024, 10),
-    "reconcile": FunctionSpec(600, 256, 1),
-}
-# Below process_notification's reserved concurrency, so SQS polling is never throttled.
-QUEUE_MAX_CONCURRENCY = 4
+SPECS = FUNCTION_SPECS
 # Optional variables each function reads beyond what it needs (wiring/cloud_config.py).
 OPTIONAL: Mapping[str, tuple[str, ...]] = {
     "store_report": ("max_decompressed_bytes",),

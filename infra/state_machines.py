@@ -29,6 +29,28 @@ DEFAULT_LAMBDA_TIMEOUTS: Mapping[str, int] = {
     "fetch_document": 60,
     "store_report": 900,  # streams a whole report into S3
 }
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    timeout: int
+    memory: int
+    concurrency: int  # reserved: bounds SP-API load and protects the account's other functions
+
+
+# How each function is deployed; LocalCloud runs the same pool sizes.
+FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
+    "subscribe": FunctionSpec(300, 256, 1),
+    "authenticate": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["authenticate"], 256, 10),
+    "create_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["create_report"], 256, 5),
+    "process_notification": FunctionSpec(60, 256, 5),
+    "fetch_document": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["fetch_document"], 256, 10),
+    # Network throughput grows with memory; the stream itself needs little.
+    "store_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["store_report"], 1024, 10),
+    "reconcile": FunctionSpec(600, 256, 1),
+}
+# Below process_notification's reserved concurrency, so SQS polling is never throttled.
+QUEUE_MAX_CONCURRENCY = 4
 # Room for cold start and invoke overhead on top of the function's own timeout.
 TASK_TIMEOUT_MARGIN_SECONDS = 30
 
