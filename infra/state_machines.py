@@ -58,16 +58,24 @@ LAMBDA_TRANSIENT_ERRORS = (
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
 )
+# A function at its reserved concurrency is load, not a fault: it gets a budget of its own that
+# outlasts a burst (about 8 minutes), so a burst of reports never fails an execution.
+LAMBDA_THROTTLED = ("Lambda.TooManyRequestsException",)
+LAMBDA_THROTTLED_MAX_ATTEMPTS = 12
 # Domain error class names (src/domain/errors.py): Step Functions matches on them.
 SP_API_TRANSIENT_ERRORS = ("ThrottledError", "SpApiServerError")
 DOWNLOAD_TRANSIENT_ERRORS = ("DocumentDownloadError", "CorruptDocumentError")
 URL_EXPIRED_ERROR = "DocumentUrlExpiredError"
 
 LAMBDA_MAX_ATTEMPTS = 3
-SP_API_MAX_ATTEMPTS = 8  # with BackoffRate 2 and MaxDelaySeconds 60, outlasts a 60 s refill
+# Rate limits never spend this budget: a step hands long waits to a Wait state (pacing). What is
+# left is 5xx, transport failures and the rare 429 that outlasts the function's own waits.
+SP_API_MAX_ATTEMPTS = 6
 DOWNLOAD_MAX_ATTEMPTS = 3
+DEFAULT_THROTTLE_DEADLINE_HOURS = 24
+# On top of the throttle deadline: the work itself, and the retries of faults.
+EXECUTION_MARGIN_SECONDS = 3600
 BACKOFF_RATE = 2.0
 
 
@@ -139,6 +147,7 @@ class _Tasks:
             "ResultPath": result_path,
             "Retry": [
                 self.retrier(LAMBDA_TRANSIENT_ERRORS, LAMBDA_MAX_ATTEMPTS),
+                self.retrier(LAMBDA_THROTTLED, LAMBDA_THROTTLED_MAX_ATTEMPTS),
                 *(self.retrier(errors, attempts) for errors, attempts in retry),
             ],
             "Catch": [
@@ -158,87 +167,120 @@ def _fail_with_cause(error: str | None = None) -> State:
     return state
 
 
+def _wait_for_token(pace_path: str, next_state: str) -> State:
+    """The execution waits for its reserved token here, billed nothing."""
+    return {"Type": "Wait", "SecondsPath": f"{pace_path}.waitSeconds", "Next": next_state}
+
+
+def _must_wait(pace_path: str, wait_state: str, default: str) -> State:
+    return {
+        "Type": "Choice",
+        "Choices": [
+            {"Variable": f"{pace_path}.waiting", "BooleanEquals": True, "Next": wait_state}
+        ],
+        "Default": default,
+    }
+
+
+def execution_timeout(throttle_deadline_hours: int) -> int:
+    return throttle_deadline_hours * 3600 + EXECUTION_MARGIN_SECONDS
+
+
 def request_reports_definition(
     arns: FunctionArns,
     *,
     max_concurrency: int = 5,
-    timeout_seconds: int = 3600,
+    timeout_seconds: int | None = None,
     retry_interval_seconds: int = 2,
     max_retry_delay_seconds: int = 60,
+    throttle_deadline_hours: int = DEFAULT_THROTTLE_DEADLINE_HOURS,
 ) -> State:
-    """Plan the due report requests, then create each one; one failed request fails no other."""
+    """Plan the due report requests, then place each seller's and report type's group: one
+    getReports for reuse, then createReport as the shared rate limit allows, waiting in a Wait
+    state. Any request left unplaced (rejected, or still waiting at the deadline) fails the
+    execution with the list, after every other group has been placed."""
     if max_concurrency < 1:
         # MaxConcurrency 0 means unbounded to Step Functions, which SP-API quotas cannot take.
         raise ValueError("max_concurrency must be at least 1")
     tasks = _Tasks(arns, retry_interval_seconds, max_retry_delay_seconds)
     sp_api = ((SP_API_TRANSIENT_ERRORS, SP_API_MAX_ATTEMPTS),)
-    per_request = {
+    per_group = {
         "Authenticate": tasks.invoke(
             "authenticate",
-            {"sellerId.$": "$.request.sellerId"},
+            {"sellerId.$": "$.sellerId"},
             result={"sealedToken.$": "$.sealedToken"},
             result_path="$.auth",
-            next_state="CreateReport",
-            on_error="RecordFailure",
+            next_state="Place",
+            on_error="GroupFailed",
             retry=sp_api,
         ),
-        "CreateReport": tasks.invoke(
+        "Place": tasks.invoke(
             "create_report",
-            {"action": "create", "request.$": "$.request", "sealedToken.$": "$.auth.sealedToken"},
-            result={"reportId.$": "$.reportId", "reused.$": "$.reused"},
-            result_path="$.created",
-            next_state="RecordReport",
-            on_error="RecordFailure",
+            {
+                "action": "place",
+                "sellerId.$": "$.sellerId",
+                "placement.$": "$.progress.placement",
+                "pace.$": "$.progress.pace",
+                "sealedToken.$": "$.auth.sealedToken",
+            },
+            result={"placement.$": "$.placement", "pace.$": "$.pace"},
+            result_path="$.progress",
+            next_state="MustWait",
+            on_error="GroupFailed",
             retry=sp_api,
         ),
-        # The two record states shape each item's output; neither copies $.auth, so the sealed
-        # token never reaches the Map's result or the execution's output.
-        "RecordReport": {
+        "MustWait": _must_wait("$.progress.pace", "WaitForToken", "GroupPlaced"),
+        # Through Authenticate again: a wait may outlast the sealed token.
+        "WaitForToken": _wait_for_token("$.progress.pace", "Authenticate"),
+        # Neither record state copies $.auth: the sealed token never reaches the output.
+        "GroupPlaced": {
             "Type": "Pass",
             "Parameters": {
-                "report": {
-                    "reportId.$": "$.created.reportId",
-                    "reused.$": "$.created.reused",
-                    "request.$": "$.request",
-                }
+                "placed.$": "$.progress.placement.placed",
+                "failed.$": "$.progress.placement.failed",
             },
             "End": True,
         },
-        "RecordFailure": {
+        "GroupFailed": {
             "Type": "Pass",
             "Parameters": {
-                "failure": {
-                    "request.$": "$.request",
+                "placed.$": "$.progress.placement.placed",
+                "failed.$": "$.progress.placement.failed",
+                "error": {
                     "error.$": "$.error.Error",
                     "cause.$": "$.error.Cause",
-                }
+                    "pending.$": "$.progress.placement.pending",
+                },
             },
             "End": True,
         },
     }
     return {
-        "Comment": "Plan report requests, then createReport for each (bounded concurrency).",
-        "TimeoutSeconds": timeout_seconds,
+        "Comment": "Plan report requests, then place each seller's and type's group (paced).",
+        "TimeoutSeconds": timeout_seconds or execution_timeout(throttle_deadline_hours),
         "StartAt": "Plan",
         "States": {
             "Plan": tasks.invoke(
                 "create_report",
                 {"action": "plan", "input.$": "$"},
-                result={"requests.$": "$.requests"},
+                result={"groups.$": "$.groups"},
                 result_path="$.plan",
-                next_state="CreateReports",
+                next_state="PlaceGroups",
                 on_error="PlanFailed",
                 retry=sp_api,
             ),
-            "CreateReports": {
+            "PlaceGroups": {
                 "Type": "Map",
-                "ItemsPath": "$.plan.requests",
-                "ItemSelector": {"request.$": "$$.Map.Item.Value"},
+                "ItemsPath": "$.plan.groups",
+                "ItemSelector": {
+                    "sellerId.$": "$$.Map.Item.Value.sellerId",
+                    "progress": {"placement.$": "$$.Map.Item.Value.placement", "pace": None},
+                },
                 "MaxConcurrency": max_concurrency,
                 "ItemProcessor": {
                     "ProcessorConfig": {"Mode": "INLINE"},
                     "StartAt": "Authenticate",
-                    "States": per_request,
+                    "States": per_group,
                 },
                 "ResultPath": "$.results",
                 "Catch": [
@@ -246,15 +288,41 @@ def request_reports_definition(
                 ],
                 "Next": "Summarise",
             },
-            # A wildcard path skips items without the key and yields [] when none has it, in
-            # Step Functions and in moto alike (a filter expression fails in moto on no match).
+            # Wildcard paths flatten the groups' lists, and yield [] when no group has any (in
+            # Step Functions and in moto alike; a filter expression fails in moto on no match).
             "Summarise": {
                 "Type": "Pass",
                 "Parameters": {
-                    "reports.$": "$.results[*].report",
-                    "failures.$": "$.results[*].failure",
+                    "reports.$": "$.results[*].placed[*]",
+                    "failures.$": "$.results[*].failed[*]",
+                    "errors.$": "$.results[*].error",
                 },
-                "End": True,
+                "Next": "AllPlaced",
+            },
+            "AllPlaced": {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "Or": [
+                            {"Variable": "$.failures[0]", "IsPresent": True},
+                            {"Variable": "$.errors[0]", "IsPresent": True},
+                        ],
+                        "Next": "DescribeUnplaced",
+                    }
+                ],
+                "Default": "Placed",
+            },
+            "Placed": {"Type": "Succeed"},
+            "DescribeUnplaced": {
+                "Type": "Pass",
+                "Parameters": {"cause.$": "States.JsonToString($)"},
+                "Next": "RequestsUnplaced",
+            },
+            # Visible: the execution fails (an alarm fires) and its cause lists every request.
+            "RequestsUnplaced": {
+                "Type": "Fail",
+                "Error": "RequestsUnplaced",
+                "CausePath": "$.cause",
             },
             "PlanFailed": _fail_with_cause(),
             "MapFailed": _fail_with_cause(),
@@ -266,18 +334,23 @@ def ingest_report_definition(
     arns: FunctionArns,
     *,
     max_url_refreshes: int = 3,
-    timeout_seconds: int = 3600,
+    timeout_seconds: int | None = None,
     retry_interval_seconds: int = 2,
     max_retry_delay_seconds: int = 60,
+    throttle_deadline_hours: int = DEFAULT_THROTTLE_DEADLINE_HOURS,
 ) -> State:
-    """Fetch one finished report's document and store it; an expired URL is fetched anew."""
+    """Fetch one finished report's document and store it; an expired URL is fetched anew.
+
+    FetchDocument runs getReport once (the report is carried in `$.fetched`) and calls
+    getReportDocument only with its token in hand; a longer wait goes through WaitForToken.
+    """
     if max_url_refreshes < 0:
         raise ValueError("max_url_refreshes must not be negative")
     tasks = _Tasks(arns, retry_interval_seconds, max_retry_delay_seconds)
     sp_api = ((SP_API_TRANSIENT_ERRORS, SP_API_MAX_ATTEMPTS),)
     return {
-        "Comment": "Authenticate, getReportDocument, then download and store the report.",
-        "TimeoutSeconds": timeout_seconds,
+        "Comment": "Authenticate, getReport and getReportDocument (paced), download and store.",
+        "TimeoutSeconds": timeout_seconds or execution_timeout(throttle_deadline_hours),
         "StartAt": "Start",
         "States": {
             # A counter object rather than a bare number: Parameters must produce an object.
@@ -285,6 +358,12 @@ def ingest_report_definition(
                 "Type": "Pass",
                 "Result": {"count": 0},
                 "ResultPath": "$.urlRefreshes",
+                "Next": "Prepare",
+            },
+            "Prepare": {
+                "Type": "Pass",
+                "Result": {"report": None, "document": None, "pace": None},
+                "ResultPath": "$.fetched",
                 "Next": "Authenticate",
             },
             "Authenticate": tasks.invoke(
@@ -302,13 +381,18 @@ def ingest_report_definition(
                     "sellerId.$": "$.sellerId",
                     "reportId.$": "$.reportId",
                     "sealedToken.$": "$.auth.sealedToken",
+                    "report.$": "$.fetched.report",
+                    "pace.$": "$.fetched.pace",
                 },
-                result={"report.$": "$.report", "document.$": "$.document"},
+                result={"report.$": "$.report", "document.$": "$.document", "pace.$": "$.pace"},
                 result_path="$.fetched",
-                next_state="StoreReport",
+                next_state="MustWait",
                 on_error="Failed",
                 retry=sp_api,
             ),
+            "MustWait": _must_wait("$.fetched.pace", "WaitForToken", "StoreReport"),
+            # Through Authenticate again: a wait may outlast the sealed token.
+            "WaitForToken": _wait_for_token("$.fetched.pace", "Authenticate"),
             "StoreReport": tasks.invoke(
                 "store_report",
                 {
@@ -347,7 +431,8 @@ def ingest_report_definition(
                     {
                         "Variable": "$.urlRefreshes.count",
                         "NumericLessThanEquals": max_url_refreshes,
-                        # Through Authenticate: the sealed token may be older than the URL.
+                        # Through Authenticate: the sealed token may be older than the URL. The
+                        # report stays in $.fetched, so only getReportDocument runs again.
                         "Next": "Authenticate",
                     }
                 ],
@@ -360,6 +445,7 @@ def ingest_report_definition(
                     "sellerId.$": "$.sellerId",
                     "reportId.$": "$.reportId",
                     "urlRefreshes.$": "$.urlRefreshes.count",
+                    "rateLimitWaits.$": "$.fetched.pace.waits",
                     "stored.$": "$.stored",
                 },
                 "End": True,
@@ -375,21 +461,27 @@ def definitions(
     *,
     max_concurrency: int = 5,
     max_url_refreshes: int = 3,
-    timeout_seconds: int = 3600,
+    timeout_seconds: int | None = None,
     retry_interval_seconds: int = 2,
     max_retry_delay_seconds: int = 60,
+    throttle_deadline_hours: int = DEFAULT_THROTTLE_DEADLINE_HOURS,
 ) -> dict[str, State]:
     """Both state machines, keyed by the name the stack gives them."""
-    retries = {
-        "timeout_seconds": timeout_seconds,
-        "retry_interval_seconds": retry_interval_seconds,
-        "max_retry_delay_seconds": max_retry_delay_seconds,
-    }
     return {
         "request-reports": request_reports_definition(
-            arns, max_concurrency=max_concurrency, **retries
+            arns,
+            max_concurrency=max_concurrency,
+            timeout_seconds=timeout_seconds,
+            retry_interval_seconds=retry_interval_seconds,
+            max_retry_delay_seconds=max_retry_delay_seconds,
+            throttle_deadline_hours=throttle_deadline_hours,
         ),
         "ingest-report": ingest_report_definition(
-            arns, max_url_refreshes=max_url_refreshes, **retries
+            arns,
+            max_url_refreshes=max_url_refreshes,
+            timeout_seconds=timeout_seconds,
+            retry_interval_seconds=retry_interval_seconds,
+            max_retry_delay_seconds=max_retry_delay_seconds,
+            throttle_deadline_hours=throttle_deadline_hours,
         ),
     }

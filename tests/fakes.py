@@ -16,9 +16,18 @@ from domain.errors import (
     ConflictError,
     DocumentUrlExpiredError,
     InvalidGrantError,
+    RateLimitedError,
     SealError,
 )
-from domain.model import FinishedReport, Report, ReportDocument, ReportRequest, ReportStatus
+from domain.model import (
+    FinishedReport,
+    Report,
+    ReportDocument,
+    ReportRequest,
+    ReportStatus,
+    Start,
+)
+from domain.pacing import Ticket
 from domain.ports import AppCredentials, Destination, QueueMessage, Subscription
 
 
@@ -38,6 +47,46 @@ class FakeClock:
 
 
 @dataclass
+class FakeRateLimits:
+    """A shared limit per operation: `free` calls at once, then one more each `interval` s.
+
+    A call beyond the free ones raises RateLimitedError with its slot reserved, as the DynamoDB
+    limiter does; a held ticket is used instead of a new slot.
+    """
+
+    clock: FakeClock
+    free: dict[str, int] = field(default_factory=dict)
+    interval: float = 60.0
+    held: list[Ticket] = field(default_factory=list)
+    honoured: list[Ticket] = field(default_factory=list)
+    reserved: dict[str, int] = field(default_factory=dict)
+
+    @contextmanager
+    def holding(self, ticket: Ticket | None) -> Iterator[None]:
+        if ticket is not None:
+            self.held.append(ticket)
+        try:
+            yield
+        finally:
+            if ticket is not None and ticket in self.held:
+                self.held.remove(ticket)
+
+    def gate(self, operation: str, key: str) -> None:
+        for ticket in self.held:
+            if (ticket.operation, ticket.key) == (operation, key):
+                self.held.remove(ticket)
+                self.honoured.append(ticket)
+                return
+        if operation not in self.free:
+            return
+        taken = self.reserved[operation] = self.reserved.get(operation, 0) + 1
+        beyond = taken - self.free[operation]
+        if beyond > 0:
+            not_before = self.clock.now().timestamp() + beyond * self.interval
+            raise RateLimitedError(operation, key, not_before, waited_for=f"{beyond} slots")
+
+
+@dataclass
 class FakeReportsApi:
     """Reports held in a dict; reports finish after `polls_until_done` getReport calls."""
 
@@ -49,6 +98,8 @@ class FakeReportsApi:
     documents: dict[str, str] = field(default_factory=dict)
     document_calls: int = 0
     get_report_calls: int = 0
+    get_reports_calls: int = 0
+    limits: FakeRateLimits | None = None
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(50000000001))
     _polls: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -58,7 +109,12 @@ class FakeReportsApi:
             self.documents.setdefault(report.document_id, f"https://docs.test/{report.document_id}")
         return report
 
+    def _gate(self, operation: str, seller_id: str) -> None:
+        if self.limits is not None:
+            self.limits.gate(operation, seller_id)
+
     def create_report(self, request: ReportRequest) -> str:
+        self._gate("createReport", request.seller_id)
         self.created.append(request)
         report_id = str(next(self._ids))
         self.add(
@@ -76,6 +132,7 @@ class FakeReportsApi:
         return report_id
 
     def get_report(self, seller_id: str, report_id: str) -> Report:
+        self._gate("getReport", seller_id)
         self.get_report_calls += 1
         key = (seller_id, report_id)
         report = self.reports[key]
@@ -110,6 +167,8 @@ class FakeReportsApi:
         created_since: datetime | None = None,
         created_until: datetime | None = None,
     ) -> Iterator[Report]:
+        self._gate("getReports", seller_id)
+        self.get_reports_calls += 1
         found = [
             r
             for (seller, _), r in self.reports.items()
@@ -127,6 +186,7 @@ class FakeReportsApi:
         self.reports[key] = replace(self.reports[key], status=ReportStatus.CANCELLED)
 
     def get_report_document(self, seller_id: str, document_id: str) -> ReportDocument:
+        self._gate("getReportDocument", seller_id)
         self.document_calls += 1
         return ReportDocument(document_id, self.documents[document_id], "GZIP")
 
@@ -345,18 +405,23 @@ class FakeWorkflow:
 
     started: list[FinishedReport] = field(default_factory=list)
     failing: set[str] = field(default_factory=set)
+    # (owner, reportId) whose last execution FAILED: the next start is a new attempt.
+    failed_executions: set[tuple[str, str]] = field(default_factory=set)
     calls: int = 0
 
-    def start_ingest(self, finished: FinishedReport) -> bool:
+    def start_ingest(self, finished: FinishedReport) -> Start:
         self.calls += 1
         if finished.report_id in self.failing:
             raise AwsServiceError("Step Functions StartExecution failed: ThrottlingException")
-        if any(
-            (s.owner, s.report_id) == (finished.owner, finished.report_id) for s in self.started
-        ):
-            return False
+        key = (finished.owner, finished.report_id)
+        if key in self.failed_executions:
+            self.failed_executions.discard(key)
+            self.started.append(finished)
+            return Start.RESTARTED
+        if any((s.owner, s.report_id) == key for s in self.started):
+            return Start.EXISTS
         self.started.append(finished)
-        return True
+        return Start.STARTED
 
 
 @dataclass

@@ -6,9 +6,13 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from typing import Protocol
 
-from domain.errors import ThrottledError
+from domain.errors import RateLimitedError
+from domain.pacing import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,49 @@ DEFAULT_LIMITS: dict[str, tuple[float, int]] = {
 }
 # Notifications' limit is the most conservative one Amazon publishes for a "typical" operation.
 FALLBACK_LIMIT: tuple[float, int] = (1.0, 5)
+
+
+class Limiter(Protocol):
+    """What SpApiClient needs of a limiter: in-process (the CLI) or shared (DynamoDB, Lambda)."""
+
+    def acquire(self, operation: str, key: str = "") -> float:
+        """Wait for a token; returns the seconds slept. Raises RateLimitedError, with the token
+        reserved, when the wait would be longer than the limiter's maximum."""
+        ...
+
+    def adopt(self, operation: str, key: str, header: str | None) -> None: ...
+
+    def throttled(self, operation: str, key: str = "") -> None: ...
+
+    def holding(self, ticket: Ticket | None) -> AbstractContextManager[None]: ...
+
+
+class HeldTickets:
+    """Tickets handed back for the current call chain (contextvars: per thread, per task)."""
+
+    def __init__(self) -> None:
+        self._held: ContextVar[tuple[Ticket, ...]] = ContextVar(f"tickets-{id(self)}", default=())
+
+    @contextmanager
+    def holding(self, ticket: Ticket | None) -> Iterator[None]:
+        token = self._held.set((*self._held.get(), ticket) if ticket else self._held.get())
+        try:
+            yield
+        finally:
+            self._held.reset(token)
+
+    def take(self, operation: str, key: str) -> Ticket | None:
+        """The held ticket for this operation and key, used up by this call."""
+        held = self._held.get()
+        for index, ticket in enumerate(held):
+            if (ticket.operation, ticket.key) == (operation, key):
+                self._held.set(held[:index] + held[index + 1 :])
+                return ticket
+        return None
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
 
 
 class TokenBucket:
@@ -97,6 +144,11 @@ class RateLimiter:
         self._sleep = sleep
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._lock = threading.Lock()
+        self._tickets = HeldTickets()
+
+    def holding(self, ticket: Ticket | None) -> AbstractContextManager[None]:
+        """Tickets of this limiter are in its own clock's time (monotonic by default)."""
+        return self._tickets.holding(ticket)
 
     def bucket(self, operation: str, key: str = "") -> TokenBucket:
         """The bucket for this operation and seller (or application), created on first use."""
@@ -113,17 +165,21 @@ class RateLimiter:
     def acquire(self, operation: str, key: str = "") -> float:
         """Block until a call may be made; returns the seconds slept.
 
-        With `max_wait_seconds`, a longer wait raises ThrottledError instead: in Lambda a
-        workflow's Retry waits for free, while a sleeping function is billed.
+        With `max_wait_seconds`, a longer wait raises RateLimitedError instead, the token kept
+        for its ticket: a workflow's Wait state waits for free, while a sleeping function is
+        billed.
         """
+        ticket = self._tickets.take(operation, key)
         with self._lock:
-            bucket = self._bucket(operation, key)
-            wait = bucket.reserve(self._clock())
-            if self._max_wait is not None and wait > self._max_wait:
-                bucket.tokens += 1.0  # the call will not be made: give its token back
-                raise ThrottledError(
-                    operation, f"the rate limit needs a {wait:.0f} s wait; retry later"
-                )
+            now = self._clock()
+            if ticket is not None:
+                wait = max(0.0, ticket.not_before - now)
+            else:
+                wait = self._bucket(operation, key).reserve(now)
+                if self._max_wait is not None and wait > self._max_wait:
+                    raise RateLimitedError(
+                        operation, key, now + wait + self._margin, waited_for=seconds_text(wait)
+                    )
         if wait > 0:
             # Amazon's bucket starts when our first request arrives, a little after ours, and
             # later requests may travel faster than the first: a call timed to the microsecond

@@ -12,7 +12,7 @@ import httpx
 
 from adapters.http_retry import Retrying
 from adapters.lwa import NOTIFICATIONS_SCOPE
-from adapters.rate_limit import RateLimiter
+from adapters.rate_limit import Limiter, RateLimiter
 from domain.errors import (
     AccessDeniedError,
     ConflictError,
@@ -36,6 +36,14 @@ _ERRORS: dict[int, type[SpApiError]] = {
 _MAX_MESSAGE = 300
 # Grantless calls are limited per application, not per seller: they share one bucket key.
 GRANTLESS_KEY = "grantless"
+# A 429 is Amazon's word that the shared bucket is empty: drain ours and wait for the next token,
+# without spending the retry budget that is meant for faults. Only this many in a row, though.
+MAX_THROTTLED_IN_A_ROW = 5
+_FAULTS = frozenset({500, 502, 503, 504})
+
+
+def _fault(response: httpx.Response) -> bool:
+    return response.status_code in _FAULTS
 
 
 def _version() -> str:
@@ -57,14 +65,14 @@ class SpApiClient:
         tokens: AccessTokens,
         base_url: str,
         *,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         retrying: Retrying | None = None,
         user_agent: str = USER_AGENT,
     ) -> None:
         self._http = http
         self._tokens = tokens
         self._base_url = base_url.rstrip("/")
-        self._limiter = limiter or RateLimiter()
+        self._limiter: Limiter = limiter or RateLimiter()
         self._retrying = retrying or Retrying()
         self._user_agent = user_agent
 
@@ -81,7 +89,8 @@ class SpApiClient:
         """Call as `seller_id`, or grantless (notifications scope) when it is None.
 
         Returns the decoded JSON body (None when empty). Raises the SpApiError subclass of the
-        final status, SpApiServerError after transport failures, and the AccessTokens errors.
+        final status, SpApiServerError after transport failures, RateLimitedError when the
+        limiter's wait is too long to sleep through, and the AccessTokens errors.
         """
         key = seller_id if seller_id is not None else GRANTLESS_KEY
         used: list[str] = []
@@ -93,19 +102,22 @@ class SpApiClient:
                 else self._tokens.grantless(NOTIFICATIONS_SCOPE)
             )
             used.append(token)
-            self._limiter.acquire(operation, key)
             headers = {"x-amz-access-token": token, "user-agent": self._user_agent}
-            response = self._http.request(
-                method, self._base_url + path, params=params, json=body, headers=headers
-            )
-            if response.status_code == 429:
+            for _ in range(MAX_THROTTLED_IN_A_ROW):
+                self._limiter.acquire(operation, key)
+                response = self._http.request(
+                    method, self._base_url + path, params=params, json=body, headers=headers
+                )
+                if response.status_code != 429:
+                    limit = response.headers.get("x-amzn-RateLimit-Limit")
+                    self._limiter.adopt(operation, key, limit)
+                    return response
+                log.info("%s: HTTP 429, waiting for the next token", operation)
                 self._limiter.throttled(operation, key)
-            else:
-                self._limiter.adopt(operation, key, response.headers.get("x-amzn-RateLimit-Limit"))
             return response
 
         try:
-            response = self._retrying.run(attempt, operation=operation)
+            response = self._retrying.run(attempt, operation=operation, retryable=_fault)
         except httpx.TransportError as exc:
             log.warning("%s failed: %s", operation, type(exc).__name__)
             raise SpApiServerError(

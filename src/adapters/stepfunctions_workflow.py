@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -11,11 +12,13 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.aws_errors import aws_error, error_code
-from domain.model import FinishedReport
+from adapters.aws_errors import aws_error, error_code, translated
+from domain.model import FinishedReport, Start
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions import SFNClient
+
+log = logging.getLogger(__name__)
 
 MAX_NAME = 80
 _PLAIN = re.compile(r"[A-Za-z0-9]+")
@@ -24,19 +27,33 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _DIGEST_CHARS = 16
 
 
-def execution_name(owner: str, report_id: str) -> str:
-    """A deterministic, valid execution name for (owner, reportId), distinct per pair.
+# A closed execution's name can never be used again: a report whose ingest failed gets a new
+# attempt under `<name>-a<N>`, so nothing that failed stays lost.
+_RESTARTABLE = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
+
+
+def execution_name(owner: str, report_id: str, attempt: int = 1) -> str:
+    """A deterministic, valid execution name for (owner, reportId, attempt), distinct per triple.
 
     Alphanumeric ids (every real seller and report id) give `<owner>-<reportId>`, readable in
-    the console. Anything else, or a name over 80 characters, is cleaned, shortened and suffixed
-    with a digest of the exact pair, so that two pairs never share a name.
+    the console, and `-a<N>` from the second attempt on. Anything else, or a name over 80
+    characters, is cleaned, shortened and suffixed with a digest of the exact pair, so that two
+    pairs never share a name.
     """
+    suffix = f"-a{attempt}" if attempt > 1 else ""
+    room = MAX_NAME - len(suffix)
     readable = f"{owner}-{report_id}"
-    if _PLAIN.fullmatch(owner) and _PLAIN.fullmatch(report_id) and len(readable) <= MAX_NAME:
-        return readable
+    if _PLAIN.fullmatch(owner) and _PLAIN.fullmatch(report_id) and len(readable) <= room:
+        return readable + suffix
     digest = hashlib.sha256(f"{owner}\0{report_id}".encode()).hexdigest()[:_DIGEST_CHARS]
-    cleaned = _UNSAFE.sub("_", readable)[: MAX_NAME - _DIGEST_CHARS - 1]
-    return f"{cleaned}-{digest}"
+    cleaned = _UNSAFE.sub("_", readable)[: room - _DIGEST_CHARS - 1]
+    return f"{cleaned}-{digest}{suffix}"
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """arn:…:stateMachine:<machine> → arn:…:execution:<machine>:<name>."""
+    prefix, _, machine = state_machine_arn.rpartition(":stateMachine:")
+    return f"{prefix}:execution:{machine}:{name}"
 
 
 class StepFunctionsWorkflow:
@@ -48,14 +65,39 @@ class StepFunctionsWorkflow:
         client: SFNClient,
         state_machine_arn: str,
         start_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        max_attempts: int = 5,
     ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
         self._sfn = client
         self._arn = state_machine_arn
         self._start_id = start_id
+        self._max_attempts = max_attempts
 
-    def start_ingest(self, finished: FinishedReport) -> bool:
-        """True when this call started the ingest; False when one exists for the report."""
-        name = execution_name(finished.owner, finished.report_id)
+    def start_ingest(self, finished: FinishedReport) -> Start:
+        """STARTED or RESTARTED when this call started an execution; EXISTS when one is running
+        or succeeded, or when `max_attempts` executions have failed (the alarm on failed
+        executions has fired for each)."""
+        for attempt in range(1, self._max_attempts + 1):
+            name = execution_name(finished.owner, finished.report_id, attempt)
+            if self._start(name, finished):
+                return Start.STARTED if attempt == 1 else Start.RESTARTED
+            status = self._status(name)
+            if status not in _RESTARTABLE:
+                return Start.EXISTS
+        log.warning(
+            "report %s: %d ingest attempts failed; not starting another",
+            finished.report_id,
+            self._max_attempts,
+        )
+        return Start.EXISTS
+
+    def _status(self, name: str) -> str:
+        arn = execution_arn(self._arn, name)
+        with translated(f"Step Functions DescribeExecution {name}"):
+            return str(self._sfn.describe_execution(executionArn=arn)["status"])
+
+    def _start(self, name: str, finished: FinishedReport) -> bool:
         document = {
             "sellerId": finished.owner,
             "reportId": finished.report_id,

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Protocol
 
 from domain.errors import SpApiLakeError
-from domain.model import FinishedReport, Report, ReportStatus, StoredReport
+from domain.model import FinishedReport, Report, ReportStatus, Start, StoredReport
 from domain.notifications import parse_notification
 from domain.ports import Clock, Workflow
 
@@ -22,11 +22,19 @@ class Recorder(Protocol):
 
 class Disposition(Enum):
     STARTED = "started"  # an ingest-report execution was started
+    RESTARTED = "restarted"  # the report's last ingest failed: a new attempt was started
     ALREADY_STARTED = "already-started"  # one exists for this report: a redelivery
     DUPLICATE = "duplicate"  # the same report came earlier in this batch
     RECORDED = "recorded"  # CANCELLED or FATAL without a document: manifest written, no ingest
     IGNORED = "ignored"  # a seller or report type this stack does not ingest
     FAILED = "failed"  # malformed, or starting/recording failed: the queue delivers it again
+
+
+_DISPOSITIONS = {
+    Start.STARTED: Disposition.STARTED,
+    Start.RESTARTED: Disposition.RESTARTED,
+    Start.EXISTS: Disposition.ALREADY_STARTED,
+}
 
 
 @dataclass(frozen=True)
@@ -83,8 +91,7 @@ class NotificationDispatcher:
             finished.status is ReportStatus.FATAL and finished.document_id
         ):
             started = self._workflow.start_ingest(finished)
-            disposition = Disposition.STARTED if started else Disposition.ALREADY_STARTED
-            return Dispatched(message_id, disposition, finished)
+            return Dispatched(message_id, _DISPOSITIONS[started], finished)
         stored = self._recorder.store(report_of(finished, self._clock.now()))
         return Dispatched(message_id, Disposition.RECORDED, finished, stored)
 

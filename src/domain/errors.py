@@ -58,6 +58,22 @@ class ThrottledError(SpApiError):
     """429 QuotaExceeded after the client's own retries. Retry later with backoff."""
 
 
+class RateLimitedError(ThrottledError):
+    """The shared rate limit gives this caller its token only after a longer wait than a function
+    should sleep. The token is reserved: `not_before` (epoch seconds) is when it may be used, and
+    whoever waits for it hands the ticket back so that no second token is taken."""
+
+    def __init__(self, operation: str, key: str, not_before: float, *, waited_for: str) -> None:
+        super().__init__(operation, f"rate limit: the next token is {waited_for} away")
+        self.key = key
+        self.not_before = not_before
+
+
+class ThrottleDeadlineError(SpApiLakeError):
+    """A step waited for SP-API's rate limit until the configured deadline. Never retried: raise
+    the deadline, or ask for fewer reports per selling partner."""
+
+
 class SpApiServerError(SpApiError):
     """5xx or a transport failure after the client's own retries. Retry later."""
 

@@ -101,6 +101,18 @@ class Download:
     sha256: str
 
 
+class Start(Enum):
+    """What asking for an ingest of a report did."""
+
+    STARTED = "started"  # its first execution
+    RESTARTED = "restarted"  # a new attempt after one that FAILED, TIMED_OUT or was ABORTED
+    EXISTS = "exists"  # one is running or succeeded, or the attempts are used up
+
+    @property
+    def began(self) -> bool:
+        return self is not Start.EXISTS
+
+
 class Outcome(Enum):
     """What a terminal report means for the lake."""
 

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from domain.model import FinishedReport, Report, ReportDocument, ReportRequest, ReportStatus
+from domain.model import (
+    FinishedReport,
+    Report,
+    ReportDocument,
+    ReportRequest,
+    ReportStatus,
+    Start,
+)
 
 
 class ReportsApi(Protocol):
@@ -157,10 +164,11 @@ class Sealer(Protocol):
 
 
 class Workflow(Protocol):
-    """Starts an ingest for a finished report. Idempotent: a second start for the same seller
-    and reportId is a no-op and returns False."""
+    """Starts an ingest for a finished report. Idempotent: while one execution for the seller and
+    reportId is running or has succeeded, another start is a no-op (Start.EXISTS). After a failed
+    one, it starts the next attempt (Start.RESTARTED), up to a maximum number of attempts."""
 
-    def start_ingest(self, finished: FinishedReport) -> bool: ...
+    def start_ingest(self, finished: FinishedReport) -> Start: ...
 
 
 class Settings(Protocol):

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from domain.errors import AuthError, ConfigError, SpApiError
 from domain.lake import manifest_key
-from domain.model import FinishedReport, Report, ReportStatus
+from domain.model import FinishedReport, Report, ReportStatus, Start
 from domain.ports import Clock, Lake, ReportsApi, Workflow
 
 MAX_TYPES_PER_CALL = 10  # getReports takes 1-10 report types
@@ -25,12 +25,14 @@ class Reconciled:
     started: int
     in_lake: int
     already_started: int
+    restarted: int = 0  # of `started`: new attempts after a failed execution
     failures: tuple[tuple[str, SpApiError | AuthError], ...] = ()
 
 
 class Reconciler:
     """Starts an ingest for each DONE report created in the last `hours` whose manifest is
-    missing from the lake.
+    missing from the lake: a lost notification, or an ingest that failed (the Workflow port
+    starts its next attempt).
 
     DONE only: CANCELLED and document-less FATAL reports are recorded straight from their
     notification, under a date the notification gives, so getReports cannot predict their
@@ -70,6 +72,7 @@ class Reconciler:
             started=counts["started"],
             in_lake=counts["in_lake"],
             already_started=counts["already_started"],
+            restarted=counts["restarted"],
             failures=tuple(failures),
         )
 
@@ -83,10 +86,10 @@ class Reconciler:
             counts["checked"] += 1
             if self._lake.exists(manifest_key(report)):
                 counts["in_lake"] += 1
-            elif self._workflow.start_ingest(finished(report)):
-                counts["started"] += 1
             else:
-                counts["already_started"] += 1
+                start = self._workflow.start_ingest(finished(report))
+                counts["started" if start.began else "already_started"] += 1
+                counts["restarted"] += start is Start.RESTARTED
 
 
 def finished(report: Report) -> FinishedReport:

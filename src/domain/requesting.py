@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.errors import SpApiError
+from domain.errors import RateLimitedError, SpApiError
 from domain.model import Report, ReportRequest, ReportStatus
 from domain.ports import Clock, ReportsApi
 
@@ -59,7 +59,9 @@ class ReportRequester:
         self._clock = clock
         self._reuse_within = reuse_within
 
-    def _candidates(self, seller_id: str, report_type: str) -> list[Report]:
+    def candidates(self, seller_id: str, report_type: str) -> list[Report]:
+        """Reports of this seller and type that may answer a request: one paginated getReports
+        for every marketplace and window."""
         if self._reuse_within <= timedelta(0):
             return []
         return list(
@@ -82,13 +84,15 @@ class ReportRequester:
         for request in requests:
             key = (request.seller_id, request.report_type)
             if key not in candidates:
-                candidates[key] = self._candidates(*key)
+                candidates[key] = self.candidates(*key)
             found = next((r for r in candidates[key] if matches(request, r)), None)
             if found is not None:
                 done.append(RequestedReport(request, found.report_id, reused=True))
                 continue
             try:
-                report_id = self._reports.create_report(request)
+                report_id = self.create(request)
+            except RateLimitedError:
+                raise
             except SpApiError as exc:
                 # One rejected request must not cost the others; auth errors still propagate.
                 done.append(RequestedReport(request, None, error=exc))
@@ -96,6 +100,13 @@ class ReportRequester:
             done.append(RequestedReport(request, report_id, reused=False))
             candidates[key].append(_pending(request, report_id, self._clock.now()))
         return done
+
+    def create(self, request: ReportRequest) -> str:
+        return self._reports.create_report(request)
+
+    def pending(self, request: ReportRequest, report_id: str) -> Report:
+        """The report just created for `request`, as getReports would list it."""
+        return _pending(request, report_id, self._clock.now())
 
     def request(self, request: ReportRequest) -> RequestedReport:
         return self.request_all([request])[0]

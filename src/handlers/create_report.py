@@ -1,9 +1,10 @@
-"""Lambda `create_report`: plan the due report requests, or create (or reuse) one report."""
+"""Lambda `create_report`: plan the due report requests, or place one group of them."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from domain.placing import groups
 from wiring import observability, payloads
 from wiring.runtime import container
 
@@ -12,9 +13,11 @@ FUNCTION = "create_report"
 
 @observability.lambda_entry(FUNCTION)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """{"action": "plan", "input": {} | {"sellerIds", "reportTypes"}} → {"requests": [...]};
-    {"action": "create", "request", "sealedToken"} → {"reportId", "reused"}. Raises the
-    ReportsApi errors (ThrottledError and SpApiServerError are retried by the workflow)."""
+    """{"action": "plan", "input": {} | {"sellerIds", "reportTypes"}} → {"groups": [placement]},
+    one placement per seller and report type; {"action": "place", "sellerId", "placement",
+    "pace", "sealedToken"} → {"sellerId", "placement", "pace"}: `pace.waiting` asks the workflow
+    to wait `pace.waitSeconds` and place the rest. Raises InvalidGrantError, InvalidClientError
+    and SpApiServerError (retried by the workflow)."""
     services = container(FUNCTION)
     action = event.get("action")
     if action == "plan":
@@ -22,16 +25,25 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         sellers, types = payloads.texts(given, "sellerIds"), payloads.texts(given, "reportTypes")
         planned = services.planner().plan(sellers, types)
         observability.log().info(f"planned {len(planned)} report requests")
-        return {"requests": [payloads.request_to_json(request) for request in planned]}
-    if action != "create":
-        raise payloads.PayloadError(f"action must be 'plan' or 'create', not {action!r}")
-    request = payloads.request_from_json(event.get("request"))
-    observability.keys(sellerId=request.seller_id, reportType=request.report_type)
-    services.access_tokens().accept(request.seller_id, payloads.text(event, "sealedToken"))
-    requested = services.requester().request(request)
-    if requested.error is not None:
-        raise requested.error
-    observability.keys(reportId=requested.report_id)
-    observability.metric("ReportsReused" if requested.reused else "ReportsRequested")
-    observability.log().info("report reused" if requested.reused else "report requested")
-    return {"reportId": requested.report_id, "reused": requested.reused}
+        return {"groups": [_group(placement) for placement in groups(planned)]}
+    if action != "place":
+        raise payloads.PayloadError(f"action must be 'plan' or 'place', not {action!r}")
+    seller_id = payloads.text(event, "sellerId")
+    observability.keys(sellerId=seller_id)
+    services.access_tokens().accept(seller_id, payloads.text(event, "sealedToken"))
+    placement, pace = services.placer().place(
+        payloads.placement_from_json(event.get("placement")),
+        payloads.pace_from_json(event.get("pace")),
+    )
+    observability.placed(placement, pace, services.clock().now())
+    return {
+        "sellerId": seller_id,
+        "placement": payloads.placement_to_json(placement),
+        "pace": payloads.pace_to_json(pace),
+    }
+
+
+def _group(placement: Any) -> dict[str, Any]:
+    first = placement.pending[0]
+    return {"sellerId": first.seller_id, "reportType": first.report_type,
+            "placement": payloads.placement_to_json(placement)}  # fmt: skip

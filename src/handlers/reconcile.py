@@ -27,9 +27,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "started": result.started,
         "inLake": result.in_lake,
         "alreadyStarted": result.already_started,
+        "restarted": result.restarted,
         "failedSellers": [seller_id for seller_id, _ in result.failures],
     }
     observability.metric("ReportsReconciled", result.started)
+    observability.restarted(result.restarted)
     observability.log().info(f"reconciled: {result.started} ingests started", extra=summary)
     for seller_id, error in result.failures:
         reason = f"{type(error).__name__}: {error}"

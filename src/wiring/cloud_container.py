@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from datetime import timedelta
 from typing import Any, NoReturn
 
 import boto3
@@ -11,13 +12,13 @@ import httpx
 from botocore.config import Config
 from dependency_injector import containers, providers
 
+from adapters.dynamodb_rate_limit import DynamoDbRateLimiter
 from adapters.fast_gzip import gzip_decompressor
 from adapters.http_document_source import HttpDocumentSource
 from adapters.http_retry import Retrying, RetryPolicy
 from adapters.kms_sealer import KmsSealer
 from adapters.lambda_authenticator import LambdaAuthenticator
 from adapters.lwa import LwaAccessTokens
-from adapters.rate_limit import RateLimiter
 from adapters.s3_lake import S3Lake
 from adapters.sealed_tokens import SealedAccessTokens
 from adapters.secrets_credentials import SecretsManagerCredentials
@@ -31,9 +32,11 @@ from domain.authenticating import Authenticator
 from domain.catalog import Catalog, Planner
 from domain.dispatching import NotificationDispatcher
 from domain.errors import SpApiLakeError
-from domain.locating import DocumentLocator
+from domain.locating import DocumentFetcher, DocumentLocator
 from domain.model import Report, ReportDocument, ReportRequest
-from domain.ports import DocumentStream
+from domain.pacing import Pacer
+from domain.placing import ReportPlacer
+from domain.ports import Clock, DocumentStream
 from domain.reconciling import Reconciler
 from domain.requesting import ReportRequester
 from domain.storing import DocumentStorer
@@ -52,6 +55,15 @@ BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_ti
 def aws_client(session: boto3.session.Session, service: str) -> Any:
     """A client that honours AWS_ENDPOINT_URL, as botocore does natively (moto in tests)."""
     return session.client(service, config=BOTO_CONFIG)  # type: ignore[call-overload]
+
+
+def hours(value: int) -> timedelta:
+    return timedelta(hours=value)
+
+
+def retrying_on(clock: Clock, policy: RetryPolicy) -> Retrying:
+    """Retries that sleep on the container's clock (LocalCloud runs it faster than real time)."""
+    return Retrying(policy, sleep=clock.sleep, clock=lambda: clock.now().timestamp())
 
 
 def accepting(
@@ -107,15 +119,38 @@ class CloudContainer(containers.DeclarativeContainer):
     secrets = providers.Singleton(aws_client, session, "secretsmanager")
     stepfunctions = providers.Singleton(aws_client, session, "stepfunctions")
     awslambda = providers.Singleton(aws_client, session, "lambda")
+    dynamodb = providers.Singleton(aws_client, session, "dynamodb")
     http = providers.Singleton(
         httpx.Client, timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=False
     )
-    # A function waits for SP-API at most this long; beyond it ThrottledError goes back to the
-    # workflow, whose Retry waits for free while a sleeping Lambda is billed.
+    # Faults (5xx, transport) are retried briefly in the function, then by the workflow.
     retrying = providers.Singleton(
-        Retrying, RetryPolicy(max_attempts=3, max_total_seconds=20.0, max_delay=10.0)
+        retrying_on, clock, RetryPolicy(max_attempts=3, max_total_seconds=20.0, max_delay=10.0)
     )
-    limiter = providers.Singleton(RateLimiter, max_wait_seconds=30.0)
+    # One bucket per (selling partner, operation) for every container of the deployment. A
+    # function sleeps for its token at most `max_wait_seconds`; a longer wait goes back to the
+    # workflow (RateLimitedError → a Wait state), which waits for free while a Lambda is billed.
+    limiter = providers.Singleton(
+        DynamoDbRateLimiter,
+        client=dynamodb,
+        table=config.rate_limit_table,
+        clock=clock,
+        max_wait_seconds=10.0,
+    )
+    # reconcile runs outside any workflow, on a schedule: it may sleep longer for its tokens.
+    reconcile_limiter = providers.Singleton(
+        DynamoDbRateLimiter,
+        client=dynamodb,
+        table=config.rate_limit_table,
+        clock=clock,
+        max_wait_seconds=120.0,
+    )
+    pacer = providers.Singleton(
+        Pacer,
+        limits=limiter,
+        clock=clock,
+        deadline=providers.Callable(hours, config.throttle_deadline_hours),
+    )
 
     sealer = providers.Singleton(
         KmsSealer, client=kms, key_id=config.kms_key_id, stack=config.stack
@@ -130,6 +165,7 @@ class CloudContainer(containers.DeclarativeContainer):
         StepFunctionsWorkflow,
         client=stepfunctions,
         state_machine_arn=config.ingest_state_machine_arn,
+        max_attempts=config.max_ingest_attempts,
     )
     no_sp_api = providers.Singleton(NoSpApi)
 
@@ -185,7 +221,7 @@ class CloudContainer(containers.DeclarativeContainer):
         http=http,
         tokens=reconcile_tokens,
         base_url=config.spapi_endpoint,
-        limiter=limiter,
+        limiter=reconcile_limiter,
         retrying=retrying,
     )
     reconcile_reports_api = providers.Singleton(SpApiReportsApi, client=reconcile_client)
@@ -196,6 +232,8 @@ class CloudContainer(containers.DeclarativeContainer):
     planner = providers.Factory(Planner, catalog=catalog, clock=clock)
     requester = providers.Factory(ReportRequester, reports=reports_api, clock=clock)
     locator = providers.Factory(DocumentLocator, reports=reports_api)
+    fetcher = providers.Factory(DocumentFetcher, reports=reports_api, pacer=pacer)
+    placer = providers.Factory(ReportPlacer, requester=requester, pacer=pacer)
     storer = providers.Factory(
         DocumentStorer,
         reports=no_sp_api,

@@ -12,7 +12,10 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 from domain.dispatching import Dispatched, Disposition
 from domain.errors import MalformedNotificationError
+from domain.locating import Fetched
 from domain.model import Outcome, StoredReport
+from domain.pacing import Pace
+from domain.placing import Placement
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
@@ -26,6 +29,7 @@ _CHATTY = ("botocore", "boto3", "s3transfer", "urllib3", "httpx", "httpcore")
 _STORED = (Outcome.STORE_DOCUMENT, Outcome.NO_DATA)
 _DISPATCH_METRICS = {
     Disposition.STARTED: "IngestsStarted",
+    Disposition.RESTARTED: "IngestsRestarted",
     Disposition.ALREADY_STARTED: "NotificationsRedelivered",
     Disposition.DUPLICATE: "NotificationsDuplicated",
     Disposition.IGNORED: "NotificationsIgnored",
@@ -169,3 +173,44 @@ def dispatched(result: Dispatched, now: datetime) -> None:
         metric(_DISPATCH_METRICS[result.disposition])
     if result.stored is not None:
         stored(result.stored, now)
+
+
+def paced(pace: Pace, now: datetime, step: str) -> None:
+    """A step that parks in a Wait state for a rate limit: counted, with its oldest wait."""
+    if not pace.waiting:
+        return
+    metric("RateLimitWaits")
+    oldest = (now - pace.since).total_seconds() if pace.since else 0.0
+    metric("RateLimitOldestWaitSeconds", max(oldest, 0.0), "Seconds")
+    ticket = pace.ticket
+    _get().logger.info(
+        f"{step}: waiting {pace.wait_seconds} s for {ticket.operation if ticket else 'a token'}",
+        extra={"waits": pace.waits, "waitSeconds": pace.wait_seconds},
+    )
+
+
+def fetched(result: Fetched, now: datetime) -> None:
+    paced(result.pace, now, "fetch")
+    if not result.pace.waiting:
+        _get().logger.info("document located" if result.document else "nothing to download")
+
+
+def placed(placement: Placement, pace: Pace, now: datetime) -> None:
+    paced(pace, now, "place")
+    unplaced = [f for f in placement.failed if f.error == "ThrottleDeadlineError"]
+    if unplaced:
+        metric("RequestsUnplaced", len(unplaced))
+    if not pace.waiting:
+        reused = sum(1 for p in placement.placed if p.reused)
+        metric("ReportsRequested", len(placement.placed) - reused)
+        metric("ReportsReused", reused)
+        _get().logger.info(
+            f"placed {len(placement.placed)} requests ({reused} reused),"
+            f" {len(placement.failed)} failed"
+        )
+
+
+def restarted(count: int) -> None:
+    """Failed ingests started again (reconcile, or a redelivered notification)."""
+    if count:
+        metric("IngestsRestarted", count)

@@ -9,7 +9,10 @@ from typing import Any
 from domain.authenticating import DOCUMENT_URL
 from domain.errors import SpApiLakeError
 from domain.model import Report, ReportDocument, ReportRequest, ReportStatus, StoredReport
+from domain.pacing import Pace, Ticket
+from domain.placing import Placement, Unplaced
 from domain.ports import Sealer
+from domain.requesting import RequestedReport
 
 Json = dict[str, Any]
 
@@ -99,6 +102,10 @@ def report_to_json(report: Report) -> Json:
     }
 
 
+def optional_report(data: Any) -> Report | None:
+    return None if data is None else report_from_json(data)
+
+
 def report_from_json(data: Any) -> Report:
     if not isinstance(data, Mapping):
         raise PayloadError("event field report must be an object")
@@ -164,3 +171,90 @@ def number(data: Mapping[str, Any], key: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise PayloadError(f"event field {key} must be a positive number")
     return float(value)
+
+
+def pace_to_json(pace: Pace) -> Json:
+    """What a Choice and a Wait state read (`waiting`, `waitSeconds`), and the next attempt's."""
+    ticket = pace.ticket
+    return {
+        "waiting": pace.waiting,
+        "waitSeconds": pace.wait_seconds,
+        "deadline": iso(pace.deadline),
+        "waits": pace.waits,
+        "since": iso(pace.since),
+        "ticket": None
+        if ticket is None
+        else {"operation": ticket.operation, "key": ticket.key, "notBefore": ticket.not_before},
+    }
+
+
+def pace_from_json(data: Any) -> Pace | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        raise PayloadError("event field pace must be an object or null")
+    deadline = _time(data, "deadline")
+    if deadline is None:
+        raise PayloadError("event field deadline is missing")
+    waits = data.get("waits") or 0
+    if not isinstance(waits, int) or isinstance(waits, bool) or waits < 0:
+        raise PayloadError("event field waits must be a whole number")
+    ticket = data.get("ticket")
+    held = None
+    if ticket is not None:
+        if not isinstance(ticket, Mapping):
+            raise PayloadError("event field ticket must be an object or null")
+        not_before = ticket.get("notBefore")
+        if isinstance(not_before, bool) or not isinstance(not_before, int | float):
+            raise PayloadError("event field notBefore must be a number")
+        held = Ticket(text(ticket, "operation"), str(ticket.get("key") or ""), float(not_before))
+    return Pace(deadline=deadline, waits=waits, since=_time(data, "since"), ticket=held)
+
+
+def placement_to_json(placement: Placement) -> Json:
+    return {
+        "pending": [request_to_json(r) for r in placement.pending],
+        "placed": [
+            {"reportId": p.report_id, "reused": p.reused, "request": request_to_json(p.request)}
+            for p in placement.placed
+        ],
+        "failed": [
+            {"request": request_to_json(f.request), "error": f.error, "cause": f.cause}
+            for f in placement.failed
+        ],
+        "checked": placement.checked,
+    }
+
+
+def placement_from_json(data: Any) -> Placement:
+    if not isinstance(data, Mapping):
+        raise PayloadError("event field placement must be an object")
+    return Placement(
+        pending=tuple(request_from_json(r) for r in _list(data, "pending")),
+        placed=tuple(
+            RequestedReport(
+                request_from_json(p.get("request") if isinstance(p, Mapping) else None),
+                text(p, "reportId"),
+                reused=bool(p.get("reused")),
+            )
+            for p in _list(data, "placed")
+        ),
+        failed=tuple(
+            Unplaced(
+                request_from_json(f.get("request") if isinstance(f, Mapping) else None),
+                text(f, "error"),
+                str(f.get("cause") or ""),
+            )
+            for f in _list(data, "failed")
+        ),
+        checked=bool(data.get("checked")),
+    )
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(f"event field {key} must be a list")
+    return value

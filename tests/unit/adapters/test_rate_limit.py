@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from adapters.rate_limit import DEFAULT_LIMITS, RateLimiter, TokenBucket
-from domain.errors import ThrottledError
+from domain.errors import RateLimitedError
+from domain.pacing import Ticket
 from tests.unit.adapters.support import FakeTime
 
 
@@ -145,7 +146,7 @@ def test_a_bucket_needs_a_positive_rate_and_burst() -> None:
         TokenBucket(rate=0.0, burst=1, now=0.0)
 
 
-def test_a_wait_beyond_the_cap_raises_throttled_and_keeps_the_token() -> None:
+def test_a_wait_beyond_the_cap_reserves_the_token_for_the_ticket_holder() -> None:
     time = FakeTime()
     limits = RateLimiter(
         {"createReport": (0.5, 1)},
@@ -156,8 +157,14 @@ def test_a_wait_beyond_the_cap_raises_throttled_and_keeps_the_token() -> None:
     )
     limits.acquire("createReport", "S1")
     limits.throttled("createReport", "S1")
-    with pytest.raises(ThrottledError, match=r"createReport.*2 s wait"):
+    with pytest.raises(RateLimitedError, match=r"createReport.*2 s away") as raised:
         limits.acquire("createReport", "S1")
-    assert limits.bucket("createReport", "S1").tokens == 0.0
+    # The token is spoken for: the next caller queues behind it.
+    assert limits.bucket("createReport", "S1").tokens == -1.0
     time.sleep(2.0)
-    assert limits.acquire("createReport", "S1") == 0.0
+    ticket = Ticket("createReport", "S1", raised.value.not_before)
+    with limits.holding(ticket):
+        assert limits.acquire("createReport", "S1") == 0.0
+    # The ticket took no second token: the next caller's slot is one interval later.
+    with pytest.raises(RateLimitedError):
+        limits.acquire("createReport", "S1")

@@ -25,6 +25,7 @@ from tests.fakes import (
     FakeDocumentSource,
     FakeLake,
     FakeNotificationsApi,
+    FakeRateLimits,
     FakeReportsApi,
     FakeSealer,
     FakeSettings,
@@ -69,6 +70,7 @@ CONFIG = CloudConfig(
     queue_arn="arn:aws:sqs:eu-west-1:123456789012:spapi-lake-test-notifications",
     destination_name="spapi-lake-test",
     authenticate_function="spapi-lake-test-authenticate",
+    rate_limit_table="spapi-lake-test-rate-limits",
 )
 
 
@@ -144,6 +146,7 @@ class World:
     settings: FakeSettings
     lwa: FakeAccessTokens
     authenticator: FakeAuthenticator
+    limits: FakeRateLimits
 
     def sealed_token(self, token: str = TOKEN) -> str:
         return self.sealer.seal(token, ACCESS_TOKEN)
@@ -189,7 +192,8 @@ def world() -> Iterator[World]:
     clock = FakeClock()
     sealer = FakeSealer()
     container = CloudContainer()
-    reports = AuthorisedReportsApi(clock=clock)
+    limits = FakeRateLimits(clock)
+    reports = AuthorisedReportsApi(clock=clock, limits=limits)
     reconcile_reports = AuthorisedReportsApi(clock=clock)
     authenticator = FakeAuthenticator(sealer, {SELLER: TOKEN, OTHER_SELLER: OTHER_TOKEN})
     built = World(
@@ -205,6 +209,7 @@ def world() -> Iterator[World]:
         settings=FakeSettings({"sellers": json.dumps(SELLERS), "reports": json.dumps(REPORTS)}),
         lwa=FakeAccessTokens({SELLER: TOKEN, OTHER_SELLER: OTHER_TOKEN}),
         authenticator=authenticator,
+        limits=limits,
     )
     overrides: dict[str, object] = {
         "clock": clock,
@@ -218,6 +223,7 @@ def world() -> Iterator[World]:
         "reports_api": reports,
         "reconcile_reports_api": reconcile_reports,
         "authenticate_function": authenticator,
+        "limiter": limits,
     }
     for name, fake in overrides.items():
         getattr(container, name).override(providers.Object(fake))
