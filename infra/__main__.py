@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Pulumi (Pulumi.yaml `main: infra/`), `make synth` and tests/infra run this directory as the
+# program, and Python then puts infra/ itself first on sys.path. Put the repository there
+# instead: every module of ours is imported as `infra.<module>` (never `lake` or `key`, which a
+# ./lake directory from `make demo` shadows), once, under the names mypy checks.
+_INFRA = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _INFRA]
+if str(_INFRA.parent) not in sys.path:
+    sys.path.insert(0, str(_INFRA.parent))
+
 import dataclasses
 
 import pulumi
 import pulumi_aws as aws
 
-import lambda_package
-import stack_config
-from audit import Audit, AuditArgs
-from function_policies import Grantables
-from functions import SPECS, Functions, FunctionsArgs, function_name
-from key import StackKey, StackKeyArgs
-from lake import Lake, LakeArgs
-from lwa_secrets import Secrets, SecretsArgs
-from monitoring import Monitoring, MonitoringArgs
-from notification_queue import NotificationQueue, NotificationQueueArgs
-from settings import Settings, SettingsArgs
-from subscription import Subscription, SubscriptionArgs
-from workflows import ScheduledReport, Workflows, WorkflowsArgs
+from infra import lambda_package, stack_config
+from infra.audit import Audit, AuditArgs
+from infra.function_policies import Grantables
+from infra.functions import SPECS, Functions, FunctionsArgs, function_name
+from infra.key import StackKey, StackKeyArgs
+from infra.lake import Lake, LakeArgs
+from infra.lwa_secrets import Secrets, SecretsArgs
+from infra.monitoring import Monitoring, MonitoringArgs
+from infra.notification_queue import NotificationQueue, NotificationQueueArgs
+from infra.settings import Settings, SettingsArgs
+from infra.subscription import Subscription, SubscriptionArgs
+from infra.workflows import ScheduledReport, Workflows, WorkflowsArgs
 
 stack = pulumi.get_stack()
 deployment = stack_config.load(stack)

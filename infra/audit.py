@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from buckets import SecureBucket, SecureBucketArgs
-from iam import Statement, allow, encrypted_log_group, service_role
+from infra.buckets import SecureBucket, SecureBucketArgs
+from infra.iam import Statement, allow, encrypted_log_group, service_role
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from iam import Statement, document
+from infra.iam import Statement, document
 
 PolicyStatements = Callable[[pulumi.Output[str]], list[Statement]]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 
-from iam import Statement, allow
+from infra.iam import Statement, allow
 
 # Sealer purposes (src/domain/authenticating.py): the encryption context decides who may seal
 # or open which value, so only `authenticate` mints sealed tokens and only `store_report`

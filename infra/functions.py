@@ -11,11 +11,10 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from function_policies import Grantables, statements
-from iam import document, encrypted_log_group, trust
-from state_machines import FUNCTION_SPECS, HANDLERS, QUEUE_MAX_CONCURRENCY
+from infra.function_policies import Grantables, statements
+from infra.iam import document, encrypted_log_group, trust
+from infra.state_machines import FUNCTION_SPECS, HANDLERS, QUEUE_MAX_CONCURRENCY
 from wiring.cloud_config import NEEDS, VARIABLES
-
 
 SPECS = FUNCTION_SPECS
 # Optional variables each function reads beyond what it needs (wiring/cloud_config.py).

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from iam import SP_API_ACCOUNT, Statement, document, root
+from infra.iam import SP_API_ACCOUNT, Statement, document, root
 
 # Data-key actions for services that encrypt with the key on our behalf.
 _ENVELOPE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"]

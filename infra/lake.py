@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-from buckets import SecureBucket, SecureBucketArgs
-from iam import Statement
+from infra.buckets import SecureBucket, SecureBucketArgs
+from infra.iam import Statement
 
 
 @dataclass(frozen=True)

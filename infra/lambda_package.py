@@ -1,7 +1,7 @@
 """Build the Lambda deployment zip (our code plus platform wheels for python3.12) reproducibly."""
 
 # No Pulumi here, and of our code only the deployment options' architectures: the Pulumi program
-# imports this as a sibling module (`lambda_package`), the tests as `infra.lambda_package`.
+# imports this as `infra.lambda_package`, and `make package` runs it as a script.
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from iam import document
+from infra.iam import document
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from iam import allow, service_role
+from infra.iam import allow, service_role
 
 NAMESPACE = "spapi-lake"  # EMF namespace of wiring/observability.py
 # Amazon requires a new LWA client secret every 180 days; remind a month ahead.

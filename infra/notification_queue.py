@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from iam import SP_API_ACCOUNT, document
+from infra.iam import SP_API_ACCOUNT, document
 
 DAY = 86_400
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from iam import allow, encrypted_log_group, service_role
-from state_machines import FunctionArns, definitions
+from infra.iam import allow, encrypted_log_group, service_role
+from infra.state_machines import FunctionArns, definitions
 
 # CloudWatch Logs delivery and X-Ray accept no resource ARNs for these actions (AWS docs).
 _LOG_DELIVERY = [
@@ -31,7 +31,7 @@ _TRACES = [
 ]
 
 
-# The functions the state machines invoke, in FunctionArns' field order.
+# The functions the state machines invoke.
 _INVOKED = ("authenticate", "create_report", "fetch_document", "store_report")
 
 
@@ -67,7 +67,7 @@ class Workflows(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         arns = args.function_arns
         definitions_json = pulumi.Output.all(*(arns[h] for h in _INVOKED)).apply(
-            lambda resolved: self._definitions(*resolved)
+            lambda resolved: self._definitions(dict(zip(_INVOKED, resolved, strict=True)))
         )
         self.machines: dict[str, aws.sfn.StateMachine] = {}
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
@@ -76,10 +76,17 @@ class Workflows(pulumi.ComponentResource):
         self._schedules(name)
         self.register_outputs({m: sm.arn for m, sm in self.machines.items()})
 
-    def _definitions(self, *arns: str) -> dict[str, str]:
+    def _definitions(self, arns: Mapping[str, str]) -> dict[str, str]:
         timeouts = {h: self._args.lambda_timeouts[h] for h in _INVOKED}
+        functions = FunctionArns(
+            authenticate=arns["authenticate"],
+            create_report=arns["create_report"],
+            fetch_document=arns["fetch_document"],
+            store_report=arns["store_report"],
+            lambda_timeouts=timeouts,
+        )
         built = definitions(
-            FunctionArns(*arns, lambda_timeouts=timeouts),
+            functions,
             max_concurrency=self._args.max_concurrency,
             max_url_refreshes=self._args.max_url_refreshes,
         )

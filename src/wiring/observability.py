@@ -190,6 +190,8 @@ def paced(pace: Pace, now: datetime, step: str) -> None:
 
 
 def fetched(result: Fetched, now: datetime) -> None:
+    if result.report is not None:
+        keys(reportType=result.report.report_type, processingStatus=result.report.status.value)
     paced(result.pace, now, "fetch")
     if not result.pace.waiting:
         _get().logger.info("document located" if result.document else "nothing to download")

@@ -100,6 +100,7 @@ def make_client(
     time: FakeTime | None = None,
     tokens: StubTokens | None = None,
     jitter: float = 1.0,
+    max_attempts: int = 5,
 ) -> SpApiClient:
     time = time or FakeTime()
     return SpApiClient(
@@ -107,7 +108,12 @@ def make_client(
         tokens or StubTokens(),
         BASE_URL,
         limiter=RateLimiter(margin_seconds=0.0, clock=time.clock, sleep=time.sleep),
-        retrying=Retrying(RetryPolicy(), sleep=time.sleep, random=lambda: jitter, clock=time.clock),
+        retrying=Retrying(
+            RetryPolicy(max_attempts=max_attempts),
+            sleep=time.sleep,
+            random=lambda: jitter,
+            clock=time.clock,
+        ),
     )
 
 

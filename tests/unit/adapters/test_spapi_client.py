@@ -157,8 +157,20 @@ def test_a_429_drains_the_bucket_so_the_retry_waits_for_a_token() -> None:
 
     get_report(make_client(script, time, jitter=0.0))
 
-    # No backoff (the jitter source returns 0), but getReport's bucket needs 0.5 s to refill.
-    assert time.slept == [0.0, pytest.approx(0.5)]
+    # No backoff from the retry budget: only the drained bucket's 0.5 s refill of getReport.
+    assert time.slept == [pytest.approx(0.5)]
+
+
+def test_429s_wait_for_tokens_without_spending_the_retry_budget() -> None:
+    time = FakeTime()
+    throttled = [sp_error(429, "QuotaExceeded", "slow down") for _ in range(4)]
+    script = Script([*throttled, reply(200, {"reportId": "1"})])
+
+    # One attempt for faults: four 429s in a row still end in the answer.
+    client = make_client(script, time, jitter=0.0, max_attempts=1)
+    get_report(client)
+
+    assert len(script.requests) == 5
 
 
 def test_the_rate_limit_header_is_adopted_for_that_operation_and_seller() -> None:

@@ -28,6 +28,7 @@ ENV = {
     "SPAPI_LAKE_QUEUE_ARN": "arn:aws:sqs:eu-west-1:123456789012:notifications",
     "SPAPI_LAKE_DESTINATION_NAME": "spapi-lake-test",
     "SPAPI_LAKE_AUTHENTICATE_FUNCTION": "spapi-lake-test-authenticate",
+    "SPAPI_LAKE_RATE_LIMIT_TABLE": "spapi-lake-test-rate-limits",
 }
 CASES = [(function, VARIABLES[field]) for function, fields in NEEDS.items() for field in fields]
 
@@ -50,6 +51,8 @@ def test_a_missing_variable_is_named_in_one_line(function, variable):
         ("SPAPI_LAKE_MAX_DECOMPRESSED_BYTES", "8GiB"),
         ("SPAPI_LAKE_RECONCILE_HOURS", "0"),
         ("SPAPI_LAKE_INGEST_UNCONFIGURED", "maybe"),
+        ("SPAPI_LAKE_THROTTLE_DEADLINE_HOURS", "a day"),
+        ("SPAPI_LAKE_MAX_INGEST_ATTEMPTS", "0"),
     ],
 )
 def test_a_bad_value_is_named_with_the_variable(variable, value):

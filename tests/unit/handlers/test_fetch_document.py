@@ -3,7 +3,7 @@
 import pytest
 
 from domain.authenticating import DOCUMENT_URL
-from domain.errors import ReportNotReadyError
+from domain.errors import ReportNotReadyError, ThrottleDeadlineError
 from domain.model import ReportStatus
 from handlers import fetch_document
 from tests.unit.handlers.conftest import DOC_URL, SELLER, TOKEN, assert_fields, leaks
@@ -98,3 +98,43 @@ def test_an_event_without_a_sealed_token_is_refused(world, context):
     with pytest.raises(PayloadError, match="sealedToken"):
         fetch_document.lambda_handler({"sellerId": SELLER, "reportId": "54517018502"}, context)
     assert world.reports.get_report_calls == 0
+
+
+def test_a_long_wait_for_the_document_token_goes_to_the_workflow_with_the_report(
+    world, context, captured
+):
+    world.report()
+    world.limits.free = {"getReportDocument": 0}
+
+    waiting = fetch(world, context)
+
+    assert waiting["document"] is None
+    assert waiting["report"]["reportId"] == "54517018502"
+    pace = waiting["pace"]
+    assert (pace["waiting"], pace["waitSeconds"], pace["waits"]) == (True, 60, 1)
+    assert pace["ticket"]["operation"] == "getReportDocument"
+    assert world.reports.document_calls == 0  # no URL is fetched to go stale in a Wait
+    assert captured.metrics()["RateLimitWaits"] == 1
+
+
+def test_after_the_wait_the_reserved_token_is_used_and_get_report_is_not_repeated(world, context):
+    world.report()
+    world.limits.free = {"getReportDocument": 0}
+    waiting = fetch(world, context)
+    world.clock.sleep(waiting["pace"]["waitSeconds"])
+
+    result = fetch(world, context, report=waiting["report"], pace=waiting["pace"])
+
+    assert result["pace"]["waiting"] is False
+    assert result["document"]["documentId"].startswith("amzn1.spdoc")
+    assert world.reports.get_report_calls == 1
+    assert [t.operation for t in world.limits.honoured] == ["getReportDocument"]
+
+
+def test_a_token_beyond_the_deadline_fails_the_step_in_one_line(world, context):
+    world.report()
+    world.limits.free = {"getReportDocument": 0}
+    world.limits.interval = 25 * 3600.0
+
+    with pytest.raises(ThrottleDeadlineError, match="getReportDocument: still rate-limited"):
+        fetch(world, context)
