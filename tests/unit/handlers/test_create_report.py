@@ -2,10 +2,9 @@
 type's group: reuse found by one getReports, createReport as the shared rate limit allows."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
-
-from datetime import timedelta
 
 from domain.errors import ConfigError, InvalidRequestError, SealError
 from domain.model import ReportRequest
