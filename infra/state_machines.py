@@ -288,34 +288,41 @@ def request_reports_definition(
                 ],
                 "Next": "Summarise",
             },
-            # Wildcard paths flatten the groups' lists, and yield [] when no group has any (in
-            # Step Functions and in moto alike; a filter expression fails in moto on no match).
-            "Summarise": {
-                "Type": "Pass",
-                "Parameters": {
-                    "reports.$": "$.results[*].placed[*]",
-                    "failures.$": "$.results[*].failed[*]",
-                    "errors.$": "$.results[*].error",
+            # A function flattens the groups' lists: JSONPath cannot do it when they are empty.
+            "Summarise": tasks.invoke(
+                "create_report",
+                {"action": "summarise", "results.$": "$.results"},
+                result={
+                    "reports.$": "$.reports",
+                    "failures.$": "$.failures",
+                    "unplaced.$": "$.unplaced",
                 },
-                "Next": "AllPlaced",
-            },
+                result_path="$.summary",
+                next_state="AllPlaced",
+                on_error="MapFailed",
+            ),
             "AllPlaced": {
                 "Type": "Choice",
                 "Choices": [
                     {
-                        "Or": [
-                            {"Variable": "$.failures[0]", "IsPresent": True},
-                            {"Variable": "$.errors[0]", "IsPresent": True},
-                        ],
+                        "Variable": "$.summary.unplaced",
+                        "NumericGreaterThan": 0,
                         "Next": "DescribeUnplaced",
                     }
                 ],
                 "Default": "Placed",
             },
-            "Placed": {"Type": "Succeed"},
+            "Placed": {
+                "Type": "Pass",
+                "Parameters": {
+                    "reports.$": "$.summary.reports",
+                    "failures.$": "$.summary.failures",
+                },
+                "End": True,
+            },
             "DescribeUnplaced": {
                 "Type": "Pass",
-                "Parameters": {"cause.$": "States.JsonToString($)"},
+                "Parameters": {"cause.$": "States.JsonToString($.summary)"},
                 "Next": "RequestsUnplaced",
             },
             # Visible: the execution fails (an alarm fires) and its cause lists every request.

@@ -16,7 +16,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """{"action": "plan", "input": {} | {"sellerIds", "reportTypes"}} → {"groups": [placement]},
     one placement per seller and report type; {"action": "place", "sellerId", "placement",
     "pace", "sealedToken"} → {"sellerId", "placement", "pace"}: `pace.waiting` asks the workflow
-    to wait `pace.waitSeconds` and place the rest. Raises InvalidGrantError, InvalidClientError
+    to wait `pace.waitSeconds` and place the rest; {"action": "summarise", "results"} → the
+    groups' {"reports", "failures", "unplaced"}, flattened. Raises InvalidGrantError, InvalidClientError
     and SpApiServerError (retried by the workflow)."""
     services = container(FUNCTION)
     action = event.get("action")
@@ -26,8 +27,16 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         planned = services.planner().plan(sellers, types)
         observability.log().info(f"planned {len(planned)} report requests")
         return {"groups": [_group(placement) for placement in groups(planned)]}
+    if action == "summarise":
+        summary = payloads.summary_of(event.get("results"))
+        observability.log().info(
+            f"{len(summary['reports'])} reports placed, {summary['unplaced']} requests unplaced"
+        )
+        return summary
     if action != "place":
-        raise payloads.PayloadError(f"action must be 'plan' or 'place', not {action!r}")
+        raise payloads.PayloadError(
+            f"action must be 'plan', 'place' or 'summarise', not {action!r}"
+        )
     seller_id = payloads.text(event, "sellerId")
     observability.keys(sellerId=seller_id)
     services.access_tokens().accept(seller_id, payloads.text(event, "sealedToken"))

@@ -258,3 +258,24 @@ def _list(data: Mapping[str, Any], key: str) -> list[Any]:
     if not isinstance(value, list):
         raise PayloadError(f"event field {key} must be a list")
     return value
+
+
+def summary_of(results: Any) -> Json:
+    """request-reports' outcome from its groups' results: every report placed, and every request
+    not placed with why (a group that failed as a whole lists each of its pending requests)."""
+    if not isinstance(results, list):
+        raise PayloadError("event field results must be a list")
+    reports: list[Any] = []
+    failures: list[Any] = []
+    for group in results:
+        if not isinstance(group, Mapping):
+            raise PayloadError("every group result must be an object")
+        reports.extend(_list(group, "placed"))
+        failures.extend(_list(group, "failed"))
+        error = group.get("error")
+        if isinstance(error, Mapping):
+            failures.extend(
+                {"request": request, "error": error.get("error"), "cause": error.get("cause")}
+                for request in _list(error, "pending")
+            )
+    return {"reports": reports, "failures": failures, "unplaced": len(failures)}

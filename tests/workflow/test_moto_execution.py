@@ -18,6 +18,7 @@ from domain.errors import (
     ThrottledError,
 )
 from infra.state_machines import FunctionArns, definitions
+from wiring.payloads import summary_of
 from tests.workflow.moto_lambda import Handler, MotoWorkflow, function_arn, moto_workflow
 
 ARNS = FunctionArns(
@@ -69,6 +70,8 @@ class Amazon:
             "compression": "GZIP",
         }
         self.revoked: set[str] = set()
+        self.rejected: set[str] = set()  # sellers whose createReport answers 400
+        self.waits: dict[str, int] = {}  # step -> how many attempts are told to wait first
         self._scripted: dict[str, list[Exception]] = {}
         self._always: dict[str, Exception] = {}
         self._lock = threading.Lock()
@@ -101,17 +104,43 @@ class Amazon:
             raise InvalidGrantError("The refresh token is revoked: authorise the app again")
         return {"sealedToken": seal(f"Atza|token-of-{event['sellerId']}")}
 
+    def _wait(self, step: str, pace: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A pace that waits 1 s while `step` has waits left, else None."""
+        with self._lock:
+            if self.waits.get(step, 0) <= 0:
+                return None
+            self.waits[step] -= 1
+        waits = (pace or {}).get("waits", 0) + 1
+        ticket = {"operation": step, "key": "A1SELLER", "notBefore": 1.0}
+        return {"waiting": True, "waitSeconds": 1, "waits": waits, "ticket": ticket}
+
     def create_report(self, event: dict[str, Any], context: object) -> dict[str, Any]:
         if event["action"] == "plan":
             self._maybe_raise("plan")
-            return {"requests": self.requests}
+            return {"groups": [_group(r) for r in self.requests]}
+        if event["action"] == "summarise":
+            return summary_of(event["results"])
         self._maybe_raise("create_report")
-        return {"reportId": f"R-{event['request']['sellerId']}", "reused": False}
+        placement, seller = event["placement"], event["sellerId"]
+        waiting = self._wait("create_report", event["pace"])
+        if waiting is not None:
+            return {"sellerId": seller, "placement": placement, "pace": waiting}
+        [request] = placement["pending"]
+        done = {"pending": [], "placed": [], "failed": [], "checked": True}
+        if seller in self.rejected:
+            done["failed"] = [{"request": request, "error": "InvalidRequestError", "cause": "400"}]
+        else:
+            done["placed"] = [{"reportId": f"R-{seller}", "reused": False, "request": request}]
+        return {"sellerId": seller, "placement": done, "pace": {"waiting": False, "waits": 0}}
 
     def fetch_document(self, event: dict[str, Any], context: object) -> dict[str, Any]:
         self._maybe_raise("fetch_document")
         report = {**FINISHED, "marketplaceIds": ["A1PA6795UKMFR9"]}
-        return {"report": report, "document": self.document}
+        waiting = self._wait("fetch_document", event["pace"])
+        if waiting is not None:
+            return {"report": report, "document": None, "pace": waiting}
+        pace = {"waiting": False, "waits": (event["pace"] or {}).get("waits", 0)}
+        return {"report": report, "document": self.document, "pace": pace}
 
     def store_report(self, event: dict[str, Any], context: object) -> dict[str, Any]:
         self._maybe_raise("store_report")
@@ -125,6 +154,15 @@ class Amazon:
             "bytes": 1234 if stored else 0,
             "rows": 10 if stored else 0,
         }
+
+
+def _group(request: dict[str, Any]) -> dict[str, Any]:
+    placement = {"pending": [request], "placed": [], "failed": [], "checked": False}
+    return {
+        "sellerId": request["sellerId"],
+        "reportType": request["reportType"],
+        "placement": placement,
+    }
 
 
 @pytest.fixture
@@ -157,7 +195,7 @@ def test_every_planned_request_is_created_and_no_token_leaves_the_map(workflow):
     assert execution.status == "SUCCEEDED"
     assert sorted(r["reportId"] for r in execution.output["reports"]) == [f"R-{s}" for s in SELLERS]
     assert execution.output["failures"] == []
-    creates = workflow.invocations.calls["create_report"][1:]
+    creates = workflow.invocations.calls["create_report"][1:-1]
     assert sorted(c["sealedToken"] for c in creates) == sorted(
         seal(f"Atza|token-of-{s}") for s in SELLERS
     )
@@ -175,23 +213,53 @@ def test_the_execution_input_reaches_the_plan(workflow):
     assert workflow.invocations.calls["create_report"][0] == {"action": "plan", "input": given}
 
 
-def test_a_seller_whose_grant_is_revoked_fails_alone(workflow, amazon):
+def test_a_seller_whose_grant_is_revoked_fails_the_execution_visibly_after_the_others(
+    workflow, amazon
+):
     amazon.revoked.add("A2SELLER")
 
     execution = workflow.run(REQUEST_REPORTS, {})
 
-    assert execution.status == "SUCCEEDED"
-    assert sorted(r["reportId"] for r in execution.output["reports"]) == [
-        "R-A1SELLER",
-        "R-A3SELLER",
-    ]
-    [failure] = execution.output["failures"]
+    assert execution.status == "FAILED"
+    assert execution.error == "RequestsUnplaced"
+    cause = json.loads(execution.cause)
+    assert sorted(r["reportId"] for r in cause["reports"]) == ["R-A1SELLER", "R-A3SELLER"]
+    [failure] = cause["failures"]
     assert failure["request"]["sellerId"] == "A2SELLER"
     assert failure["error"] == "InvalidGrantError"
     assert "authorise the app again" in failure["cause"]
+    assert cause["unplaced"] == 1
     asked = [call["sellerId"] for call in workflow.invocations.calls["authenticate"]]
     assert asked.count("A2SELLER") == 1
-    assert "kms:" not in json.dumps(execution.output)
+    assert "kms:" not in execution.cause
+
+
+def test_a_rejected_request_fails_the_execution_with_the_list(workflow, amazon):
+    amazon.rejected.add("A3SELLER")
+
+    execution = workflow.run(REQUEST_REPORTS, {})
+
+    assert execution.status == "FAILED"
+    assert execution.error == "RequestsUnplaced"
+    [failure] = json.loads(execution.cause)["failures"]
+    assert (failure["request"]["sellerId"], failure["error"]) == ("A3SELLER", "InvalidRequestError")
+
+
+def test_a_rate_limited_group_waits_in_a_wait_state_and_is_then_placed(workflow, amazon):
+    amazon.requests = amazon.requests[:1]
+    amazon.waits["create_report"] = 2
+
+    execution = workflow.run(REQUEST_REPORTS, {})
+
+    assert execution.status == "SUCCEEDED"
+    assert [r["reportId"] for r in execution.output["reports"]] == ["R-A1SELLER"]
+    places = workflow.invocations.calls["create_report"][1:-1]
+    assert len(places) == 3
+    # Each attempt carries the pace (and its ticket) the previous one returned.
+    assert [p["pace"] and p["pace"]["waits"] for p in places] == [None, 1, 2]
+    assert len(execution.events("WaitStateEntered")) == 2
+    # A wait outlasts nothing: the token is sealed again after each.
+    assert workflow.invocations.count("authenticate") == 3
 
 
 def test_a_throttled_create_report_is_retried_until_it_succeeds(workflow, amazon):
@@ -206,7 +274,7 @@ def test_a_throttled_create_report_is_retried_until_it_succeeds(workflow, amazon
 
     assert execution.status == "SUCCEEDED"
     assert [r["reportId"] for r in execution.output["reports"]] == ["R-A1SELLER"]
-    assert workflow.invocations.count("create_report") == 1 + 3
+    assert workflow.invocations.count("create_report") == 1 + 3 + 1
 
 
 def test_nothing_due_is_an_empty_success(workflow, amazon):
@@ -243,12 +311,32 @@ def test_a_finished_report_is_fetched_and_stored(workflow, amazon):
         "sellerId": "A1SELLER",
         "reportId": "50038019000",
         "sealedToken": seal("Atza|token-of-A1SELLER"),
+        "report": None,
+        "pace": None,
     }
     [stored] = workflow.invocations.calls["store_report"]
     assert stored["document"] == amazon.document
     assert stored["report"]["reportId"] == "50038019000"
     assert "kms:" not in json.dumps(execution.output)
     assert execution.secrets() == []
+
+
+def test_a_rate_limited_fetch_waits_and_carries_the_report_and_its_pace(workflow, amazon):
+    amazon.waits["fetch_document"] = 2
+
+    execution = workflow.run(ingest_report(), FINISHED)
+
+    assert execution.status == "SUCCEEDED"
+    calls = workflow.invocations.calls["fetch_document"]
+    assert [c["report"] is None for c in calls] == [True, False, False]
+    assert [c["pace"] and c["pace"]["ticket"]["operation"] for c in calls] == [
+        None,
+        "fetch_document",
+        "fetch_document",
+    ]
+    assert len(execution.events("WaitStateEntered")) == 2
+    assert execution.output["rateLimitWaits"] == 2
+    assert workflow.invocations.count("store_report") == 1
 
 
 def test_a_report_without_a_document_still_reaches_store_report(workflow, amazon):
