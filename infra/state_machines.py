@@ -328,7 +328,7 @@ def request_reports_definition(
             # Visible: the execution fails (an alarm fires) and its cause lists every request.
             "RequestsUnplaced": {
                 "Type": "Fail",
-                "Error": "RequestsUnplaced",
+                "Error": "RequestsUnplacedError",
                 "CausePath": "$.cause",
             },
             "PlanFailed": _fail_with_cause(),

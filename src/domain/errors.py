@@ -74,6 +74,11 @@ class ThrottleDeadlineError(SpApiLakeError):
     the deadline, or ask for fewer reports per selling partner."""
 
 
+class RequestsUnplacedError(SpApiLakeError):
+    """request-reports placed some requests but not all: Amazon rejected them, or they were still
+    rate-limited at the deadline. The execution fails with every such request in its cause."""
+
+
 class SpApiServerError(SpApiError):
     """5xx or a transport failure after the client's own retries. Retry later."""
 

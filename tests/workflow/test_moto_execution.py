@@ -18,8 +18,8 @@ from domain.errors import (
     ThrottledError,
 )
 from infra.state_machines import FunctionArns, definitions
-from wiring.payloads import summary_of
 from tests.workflow.moto_lambda import Handler, MotoWorkflow, function_arn, moto_workflow
+from wiring.payloads import summary_of
 
 ARNS = FunctionArns(
     authenticate=function_arn("authenticate"),
@@ -221,7 +221,7 @@ def test_a_seller_whose_grant_is_revoked_fails_the_execution_visibly_after_the_o
     execution = workflow.run(REQUEST_REPORTS, {})
 
     assert execution.status == "FAILED"
-    assert execution.error == "RequestsUnplaced"
+    assert execution.error == "RequestsUnplacedError"
     cause = json.loads(execution.cause)
     assert sorted(r["reportId"] for r in cause["reports"]) == ["R-A1SELLER", "R-A3SELLER"]
     [failure] = cause["failures"]
@@ -240,7 +240,7 @@ def test_a_rejected_request_fails_the_execution_with_the_list(workflow, amazon):
     execution = workflow.run(REQUEST_REPORTS, {})
 
     assert execution.status == "FAILED"
-    assert execution.error == "RequestsUnplaced"
+    assert execution.error == "RequestsUnplacedError"
     [failure] = json.loads(execution.cause)["failures"]
     assert (failure["request"]["sellerId"], failure["error"]) == ("A3SELLER", "InvalidRequestError")
 
