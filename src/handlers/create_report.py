@@ -17,8 +17,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     one placement per seller and report type; {"action": "place", "sellerId", "placement",
     "pace", "sealedToken"} → {"sellerId", "placement", "pace"}: `pace.waiting` asks the workflow
     to wait `pace.waitSeconds` and place the rest; {"action": "summarise", "results"} → the
-    groups' {"reports", "failures", "unplaced"}, flattened. Raises InvalidGrantError, InvalidClientError
-    and SpApiServerError (retried by the workflow)."""
+    groups' {"reports", "failures", "unplaced"}, flattened. Raises InvalidGrantError,
+    InvalidClientError and SpApiServerError (retried by the workflow)."""
     services = container(FUNCTION)
     action = event.get("action")
     if action == "plan":
