@@ -56,6 +56,12 @@ def run(
     queue_url: Annotated[
         str | None, typer.Option(help="Wait on this SQS queue's notifications, not polling.")
     ] = None,
+    rate_limit_table: Annotated[
+        str | None,
+        typer.Option(
+            help="Share a deployment's DynamoDB rate-limit buckets (default: in-process)."
+        ),
+    ] = None,
 ) -> None:
     """Request reports from SP-API (or any server with its contract) and store them in a lake.
 
@@ -78,6 +84,7 @@ def run(
         stack=stack,
         kms_key_id=kms_key_id,
         queue_url=queue_url,
+        rate_limit_table=rate_limit_table,
     )
     _exit(lambda: run_reports(args, console, os.environ))
 

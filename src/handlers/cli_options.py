@@ -19,6 +19,7 @@ from domain.planning import ReportConfig, Seller, plan_requests
 class RunPlan:
     region: Region
     requests: list[ReportRequest]
+    rate_limit_table: str | None = None  # the stack's `rateLimitTable`, when it names one
 
 
 def parse_moment(text: str | None, flag: str) -> datetime | None:
@@ -88,4 +89,13 @@ def build_plan(
         chosen = Region.parse(str(region))
         sellers = [Seller(str(seller_id), str(seller_id), check_marketplaces(chosen, marketplaces))]
         configs = [ReportConfig(t, options=extra) for t in dict.fromkeys(reports)]
-    return RunPlan(chosen, plan_requests(sellers, configs, until=end, since=start))
+    table = _table(config.extra.get("rateLimitTable")) if stack else None
+    return RunPlan(chosen, plan_requests(sellers, configs, until=end, since=start), table)
+
+
+def _table(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"spapi-lake:rateLimitTable: {value!r} is not a DynamoDB table name")
+    return value.strip()

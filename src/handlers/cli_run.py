@@ -35,6 +35,7 @@ class RunArgs:
     max_decompressed_bytes: int = 16 * GIB
     kms_key_id: str | None = None
     queue_url: str | None = None
+    rate_limit_table: str | None = None
 
 
 def local_container(
@@ -45,8 +46,10 @@ def local_container(
     *,
     kms_key_id: str | None = None,
     queue_url: str | None = None,
+    rate_limit_table: str | None = None,
 ) -> LocalContainer:
-    """A directory or s3:// lake; polling getReport, or reading `queue_url` when given."""
+    """A directory or s3:// lake; polling getReport, or reading `queue_url` when given; the
+    in-process rate limiter, or a deployment's shared buckets in `rate_limit_table`."""
     container = LocalContainer()
     container.config.from_dict(
         {
@@ -55,6 +58,8 @@ def local_container(
             "endpoint": endpoint.rstrip("/"),
             "lwa_endpoint": lwa_endpoint,
             "max_decompressed_bytes": max_bytes,
+            "limiter_kind": "shared" if rate_limit_table else "local",
+            "rate_limit_table": rate_limit_table or "",
         }
     )
     return container
@@ -105,6 +110,7 @@ def run_reports(
         args.max_decompressed_bytes,
         kms_key_id=args.kms_key_id,
         queue_url=args.queue_url,
+        rate_limit_table=args.rate_limit_table or plan.rate_limit_table,
     )
     credentials = EnvCredentials(environ)
     credentials.app()  # fail fast, before any call, when a variable is missing

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from domain.errors import ConfigError
-from domain.ports import Lake, MessageQueue
+from domain.ports import Clock, Lake, MessageQueue
 
 # https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, or any endpoint (moto, LocalStack) that
 # keeps the /ACCOUNT/NAME path.
@@ -47,3 +47,12 @@ def sqs_queue(queue_url: str) -> MessageQueue:
     from adapters.sqs_queue import SqsQueue
 
     return SqsQueue(aws_client("sqs", queue_region(queue_url)), queue_url)
+
+
+def dynamodb_rate_limiter(table: str, clock: Clock) -> Any:
+    """The deployment's shared buckets; the CLI sleeps through any wait (no workflow to wait)."""
+    from adapters.dynamodb_rate_limit import DynamoDbRateLimiter
+
+    return DynamoDbRateLimiter(
+        aws_client("dynamodb"), table, clock=clock, max_wait_seconds=float("inf")
+    )

@@ -20,7 +20,7 @@ from domain.queue_waiting import QueuePolicy, QueueWaiter
 from domain.requesting import ReportRequester
 from domain.storing import DocumentStorer
 from domain.waiting import PollPolicy, ReportWaiter
-from wiring.aws_clients import s3_lake, sqs_queue
+from wiring.aws_clients import dynamodb_rate_limiter, s3_lake, sqs_queue
 
 GIB = 1 << 30
 
@@ -40,7 +40,13 @@ class LocalContainer(containers.DeclarativeContainer):
     )
     credentials = providers.Singleton(EnvCredentials)
     retrying = providers.Singleton(Retrying)
-    limiter = providers.Singleton(RateLimiter)
+    # In-process by default; `config.limiter_kind == "shared"` draws from a deployment's
+    # DynamoDB buckets, so a CLI run and the Lambdas never exceed Amazon's limits together.
+    limiter = providers.Selector(
+        config.limiter_kind,
+        local=providers.Singleton(RateLimiter),
+        shared=providers.Singleton(dynamodb_rate_limiter, config.rate_limit_table, clock),
+    )
     access_tokens = providers.Singleton(
         LwaAccessTokens,
         http=http,

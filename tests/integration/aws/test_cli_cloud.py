@@ -273,3 +273,41 @@ def test_the_command_line_rejects_a_bad_s3_lake_with_exit_2():
     assert result.exit_code == 2
     assert "not a valid S3 bucket name" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_run_can_draw_from_a_deployments_shared_rate_limit_table(
+    simulator, s3, aws, tmp_path, capsys
+):
+    dynamodb = aws("dynamodb")
+    dynamodb.create_table(
+        TableName="spapi-lake-dev-rate-limits",
+        KeySchema=[{"AttributeName": "bucket", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "bucket", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    args = RunArgs(
+        lake=str(tmp_path / "lake"),
+        endpoint=simulator.url,
+        lwa_endpoint=simulator.token_url,
+        region="NA",
+        seller_id=simulator.seller_id,
+        marketplaces=["ATVPDKIKX0DER"],
+        reports=[LISTINGS],
+        rate_limit_table="spapi-lake-dev-rate-limits",
+    )
+
+    def quick_polls(container: LocalContainer) -> None:
+        container.poll_policy.override(
+            providers.Object(PollPolicy(first_interval=0.02, factor=1.5, max_interval=0.2))
+        )
+
+    console = Console(file=io.StringIO(), width=250)
+    code = execute(lambda: run_reports(args, console, _env(simulator), tune=quick_polls))
+
+    assert code == 0, capsys.readouterr().err
+    items = dynamodb.scan(TableName="spapi-lake-dev-rate-limits")["Items"]
+    buckets = {item["bucket"]["S"] for item in items}
+    # The Lambdas' buckets: one per (seller, operation), the same items they reserve from.
+    assert {
+        f"{simulator.seller_id}#{op}" for op in ("createReport", "getReportDocument")
+    } <= buckets
