@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -70,6 +71,9 @@ class Simulator:
         self.notifications: list[dict[str, Any]] = []  # every REPORT_PROCESSING_FINISHED sent
         self.violations: list[str] = []  # our own answers that broke Amazon's models
         self.callback_errors: list[BaseException] = []
+        # Per operation: calls that reached the rate limiter, and those it answered 429.
+        self.calls: Counter[str] = Counter()
+        self.throttled: Counter[str] = Counter()
         self._clock = self.config.clock
         self._tokens = TokenStore(self._clock, self.config.token_ttl_seconds)
         self._limiter = RateLimiter(self.config.rate_limit, self._clock)
@@ -134,7 +138,11 @@ class Simulator:
             details = reason or "This operation needs a different kind of access token."
             message = "Access to requested resource is denied."
             return json_response(403, error_body("Unauthorized", message, details))
-        if not self._limiter.acquire(operation_id, principal.caller):
+        allowed = self._limiter.acquire(operation_id, principal.caller)
+        with self._lock:
+            self.calls[operation_id] += 1
+            self.throttled[operation_id] += not allowed
+        if not allowed:
             return json_response(429, QUOTA_EXCEEDED)
         try:
             response = self._dispatch(request, operation_id, principal)
@@ -180,6 +188,28 @@ class Simulator:
         """
         for report in self._reports.advance(self._clock()):
             self._deliver(report)
+
+    def generate(
+        self, seller_id: str, report_type: str, marketplace_ids: tuple[str, ...], count: int
+    ) -> list[str]:
+        """Reports Amazon creates by itself (schedules, settlements): they finish after the
+        processing time and are notified like any other. Returns their ids."""
+        now = self._clock()
+        ids = []
+        for _ in range(count):
+            report = SimReport(
+                seller_id=seller_id,
+                report_id="",
+                report_type=report_type,
+                marketplace_ids=marketplace_ids,
+                data_start=now - 86400,
+                data_end=now,
+                created=now,
+                outcome="DONE",
+            )
+            ids.append(self._reports.create(report).report_id)
+        self._report_created()
+        return ids
 
     def close(self) -> None:
         """Stop the background thread; the simulator still answers requests afterwards."""

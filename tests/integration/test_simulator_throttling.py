@@ -94,3 +94,26 @@ def test_each_operation_has_its_own_bucket(make_simulator, manual_clock):
     assert [client.get(REPORTS, params=params).status_code for _ in range(11)][-1] == 429
 
     assert client.get(f"{REPORTS}/1").status_code == 404
+
+
+def test_calls_and_429s_are_counted_per_operation(make_simulator, manual_clock):
+    running = make_simulator(clock=manual_clock)
+    client = running.seller()
+
+    for _ in range(16):
+        client.get(f"{REPORTS}/1")
+
+    assert running.sim.calls["getReport"] == 16
+    assert running.sim.throttled["getReport"] == 1
+
+
+def test_generated_reports_finish_by_themselves_and_are_listed(make_simulator, manual_clock):
+    running = make_simulator(clock=manual_clock, processing_seconds=1.0)
+    settlement = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
+
+    ids = running.sim.generate(running.seller_id, settlement, ("ATVPDKIKX0DER",), 3)
+    manual_clock.advance(2)
+
+    listed = running.seller().get(REPORTS, params={"reportTypes": settlement}).json()["reports"]
+    assert sorted(r["reportId"] for r in listed) == sorted(ids)
+    assert {r["processingStatus"] for r in listed} == {"DONE"}
