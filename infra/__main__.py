@@ -28,6 +28,7 @@ from infra.lake import Lake, LakeArgs
 from infra.lwa_secrets import Secrets, SecretsArgs
 from infra.monitoring import Monitoring, MonitoringArgs
 from infra.notification_queue import NotificationQueue, NotificationQueueArgs
+from infra.rate_limits import RateLimitTable, RateLimitTableArgs
 from infra.settings import Settings, SettingsArgs
 from infra.subscription import Subscription, SubscriptionArgs
 from infra.workflows import ScheduledReport, Workflows, WorkflowsArgs
@@ -70,6 +71,9 @@ key = StackKey(
     ),
 )
 lake = Lake("lake", LakeArgs(prefix, key.arn, account, options.log_retention_days))
+rate_limits = RateLimitTable(
+    "rate-limits", RateLimitTableArgs(name=f"{prefix}-rate-limits", kms_key_arn=key.arn)
+)
 secrets = Secrets(
     "secrets",
     SecretsArgs(
@@ -108,6 +112,7 @@ grantables = Grantables(
     authenticate_function_arn=authenticate_arn,
     lwa_secret_arns=secrets.arns,
     settings_path=settings.path,
+    rate_limit_table_arn=rate_limits.arn,
 )
 functions = Functions(
     "functions",
@@ -133,6 +138,9 @@ functions = Functions(
             "authenticate_function": function_name(prefix, "authenticate"),
             "max_decompressed_bytes": str(options.max_decompressed_bytes),
             "reconcile_hours": str(options.reconcile_hours),
+            "rate_limit_table": rate_limits.name,
+            "throttle_deadline_hours": str(options.throttle_deadline_hours),
+            "max_ingest_attempts": str(options.max_ingest_attempts),
         },
     ),
 )
@@ -153,6 +161,7 @@ workflows = Workflows(
             if report.schedule
         ],
         reconcile_schedule=options.reconcile_schedule,
+        throttle_deadline_hours=options.throttle_deadline_hours,
     ),
 )
 if deployment.app_credentials is not None and len(deployment.refresh_tokens) == len(config.sellers):
@@ -204,5 +213,6 @@ pulumi.export("appSecretId", secrets.app_secret_id)
 pulumi.export("sellerSecretIds", {s: f"{secrets.seller_secret_prefix}{s}" for s in secrets.sellers})
 pulumi.export("subscribeFunction", functions.functions["subscribe"].name)
 pulumi.export("kmsKeyArn", key.arn)
+pulumi.export("rateLimitTable", rate_limits.name)
 pulumi.export("dashboardUrl", monitoring.dashboard_url)
 pulumi.export("settings", dataclasses.asdict(options))

@@ -29,6 +29,7 @@ class Grantables:
     authenticate_function_arn: pulumi.Input[str]
     lwa_secret_arns: Sequence[pulumi.Input[str]]
     settings_path: str
+    rate_limit_table_arn: pulumi.Input[str]
 
 
 Grant = Callable[[Grantables], list[Statement]]
@@ -136,16 +137,35 @@ def _consume_queue(on: Grantables) -> list[Statement]:
     ]
 
 
+# What adapters/dynamodb_rate_limit.py does to a token bucket: read it, create it, take from it.
+RATE_LIMIT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+
+
+def _rate_limits(on: Grantables) -> list[Statement]:
+    return [
+        allow(RATE_LIMIT_ACTIONS, [on.rate_limit_table_arn], "ShareRateLimits"),
+        # The table is encrypted with the stack key, which DynamoDB uses on the caller's behalf:
+        # it decrypts the table key as the caller (and checks again every few minutes).
+        allow(
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            [on.key_arn],
+            "EncryptRateLimits",
+            _via("dynamodb", on),
+        ),
+    ]
+
+
 def _invoke_authenticate(on: Grantables) -> list[Statement]:
     return [allow(["lambda:InvokeFunction"], [on.authenticate_function_arn], "Authenticate")]
 
 
+# Every function that calls SP-API shares its rate limits (wiring/cloud_config.py, `_SP_API`).
 _GRANTS: dict[str, list[Grant]] = {
-    "subscribe": [_lwa_secrets, _settings],
+    "subscribe": [_lwa_secrets, _settings, _rate_limits],
     "authenticate": [_lwa_secrets, _seal(TOKEN, "kms:Encrypt")],
-    "create_report": [_settings, _seal(TOKEN, "kms:Decrypt")],
+    "create_report": [_settings, _seal(TOKEN, "kms:Decrypt"), _rate_limits],
     "process_notification": [_consume_queue, _settings, _lake(write=True), _start_ingest],
-    "fetch_document": [_seal(TOKEN, "kms:Decrypt"), _seal(URL, "kms:Encrypt")],
+    "fetch_document": [_seal(TOKEN, "kms:Decrypt"), _seal(URL, "kms:Encrypt"), _rate_limits],
     "store_report": [_seal(URL, "kms:Decrypt"), _lake(write=True)],
     "reconcile": [
         _settings,
@@ -153,5 +173,6 @@ _GRANTS: dict[str, list[Grant]] = {
         _start_ingest,
         _invoke_authenticate,
         _seal(TOKEN, "kms:Decrypt"),
+        _rate_limits,
     ],
 }

@@ -17,10 +17,15 @@ from infra.state_machines import FUNCTION_SPECS, HANDLERS, QUEUE_MAX_CONCURRENCY
 from wiring.cloud_config import NEEDS, VARIABLES
 
 SPECS = FUNCTION_SPECS
-# Optional variables each function reads beyond what it needs (wiring/cloud_config.py).
+# Optional variables each function reads beyond what it needs (wiring/cloud_config.py). The
+# stack also names the `service` dimension of a function's metrics, which the alarms select.
 OPTIONAL: Mapping[str, tuple[str, ...]] = {
+    "subscribe": ("stack",),
+    "create_report": ("throttle_deadline_hours",),
+    "process_notification": ("stack", "max_ingest_attempts"),
+    "fetch_document": ("throttle_deadline_hours",),
     "store_report": ("max_decompressed_bytes",),
-    "reconcile": ("reconcile_hours",),
+    "reconcile": ("reconcile_hours", "max_ingest_attempts"),
 }
 
 

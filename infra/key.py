@@ -25,7 +25,10 @@ class StackKeyArgs:
 
 
 class StackKey(pulumi.ComponentResource):
-    """One key per stack: S3, SQS, logs, secrets, SSM, state machines and sealed tokens."""
+    """One key per stack: S3, SQS, DynamoDB, logs, secrets, SSM, state machines, sealed tokens.
+
+    The account's IAM administers it, so the roles' policies decide who uses it, and how
+    (through which service); only services acting for themselves need a statement here."""
 
     def __init__(
         self, name: str, args: StackKeyArgs, opts: pulumi.ResourceOptions | None = None

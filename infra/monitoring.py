@@ -30,10 +30,15 @@ class MonitoringArgs:
     state_machine_arns: Mapping[str, pulumi.Input[str]]
     app_secret_id: str
     oldest_message_seconds: int = 3600
+    # Rate limits: waiting is normal under load; this much of it means the schedules ask for
+    # more reports than SP-API's quotas let through.
+    rate_limit_waits_per_hour: int = 500
+    oldest_rate_limit_wait_seconds: int = 6 * 3600
 
 
 class Monitoring(pulumi.ComponentResource):
-    """Alarms on the DLQ, failed executions, Lambda errors and throttles, and queue age."""
+    """Alarms on the DLQ, failed executions, Lambda errors and throttles, queue age, and the
+    pipeline's own metrics (rate-limit waits, restarted ingests, unplaced requests)."""
 
     def __init__(
         self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None
@@ -114,6 +119,7 @@ class Monitoring(pulumi.ComponentResource):
                 "Sum",
                 f"{handler} hit its reserved concurrency",
             )
+        self._pipeline_alarms()
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=args.prefix,
@@ -146,6 +152,7 @@ class Monitoring(pulumi.ComponentResource):
         threshold: float,
         statistic: str,
         description: str,
+        period: int = 300,
     ) -> None:
         self.alarms.append(
             aws.cloudwatch.MetricAlarm(
@@ -156,7 +163,7 @@ class Monitoring(pulumi.ComponentResource):
                 metric_name=metric,
                 dimensions=dict(dimensions),
                 statistic=statistic,
-                period=300,
+                period=period,
                 evaluation_periods=1,
                 threshold=threshold,
                 comparison_operator="GreaterThanThreshold",
@@ -165,6 +172,50 @@ class Monitoring(pulumi.ComponentResource):
                 ok_actions=[self.topic.arn],
                 opts=self._child,
             )
+        )
+
+    def _pipeline_alarms(self) -> None:
+        """On the EMF metrics of wiring/observability.py: Powertools' `service` dimension
+        carries the stack name. No data means nothing happened, so none of them fires."""
+        args, stack = self._args, {"service": self._args.stack}
+        self._alarm(
+            "rate-limit-waits",
+            NAMESPACE,
+            "RateLimitWaits",
+            stack,
+            args.rate_limit_waits_per_hour,
+            "Sum",
+            f"reports waiting on a rate limit: over {args.rate_limit_waits_per_hour} waits"
+            " in an hour",
+            period=3600,
+        )
+        self._alarm(
+            "rate-limit-oldest-wait",
+            NAMESPACE,
+            "RateLimitOldestWaitSeconds",
+            stack,
+            args.oldest_rate_limit_wait_seconds,
+            "Maximum",
+            f"an execution has waited on a rate limit for over"
+            f" {args.oldest_rate_limit_wait_seconds // 3600} hours",
+        )
+        self._alarm(
+            "ingests-restarted",
+            NAMESPACE,
+            "IngestsRestarted",
+            stack,
+            0,
+            "Sum",
+            "a failed, timed-out or aborted ingest was started again",
+        )
+        self._alarm(
+            "requests-unplaced",
+            NAMESPACE,
+            "RequestsUnplaced",
+            stack,
+            0,
+            "Sum",
+            "request-reports gave up on report requests at the throttle deadline",
         )
 
     def _rotation_reminder(self) -> None:
@@ -243,6 +294,17 @@ def _dashboard(args: MonitoringArgs, values: list[str]) -> dict[str, object]:
             ),
             widget(
                 "End-to-end latency (s)", [[NAMESPACE, "EndToEndLatency", *_flat(stack)]], "p90"
+            ),
+            widget(
+                "Rate limits: waits (sum), oldest wait (max, s)",
+                [
+                    [NAMESPACE, "RateLimitWaits", *_flat(stack)],
+                    [NAMESPACE, "RateLimitOldestWaitSeconds", *_flat(stack), {"stat": "Maximum"}],
+                ],
+            ),
+            widget(
+                "Ingests restarted, requests unplaced",
+                [[NAMESPACE, m, *_flat(stack)] for m in ("IngestsRestarted", "RequestsUnplaced")],
             ),
             widget(
                 "Notification queue",

@@ -112,6 +112,8 @@ def _outputs(typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dic
             return {"arn": prefix.format("sns") + physical}
         case "aws:cloudtrail/trail:Trail":
             return {"arn": prefix.format("cloudtrail") + f"trail/{physical}"}
+        case "aws:dynamodb/table:Table":
+            return {"arn": prefix.format("dynamodb") + f"table/{physical}"}
         case "aws:lambda/invocation:Invocation":
             return {"result": "{}"}
     service = typ.split(":")[1].split("/")[0]

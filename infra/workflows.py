@@ -52,6 +52,8 @@ class WorkflowsArgs:
     lambda_timeouts: Mapping[str, int]  # by handler, as deployed
     reports: Sequence[ScheduledReport]
     reconcile_schedule: str
+    # How long a step may wait for SP-API's rate limits; the machines' timeouts cover it.
+    throttle_deadline_hours: int
     max_concurrency: int = 5
     max_url_refreshes: int = 3
 
@@ -89,6 +91,7 @@ class Workflows(pulumi.ComponentResource):
             functions,
             max_concurrency=self._args.max_concurrency,
             max_url_refreshes=self._args.max_url_refreshes,
+            throttle_deadline_hours=self._args.throttle_deadline_hours,
         )
         return {machine: json.dumps(body, indent=2) for machine, body in built.items()}
 

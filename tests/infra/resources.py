@@ -56,6 +56,7 @@ SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 SCHEDULE = "aws:scheduler/schedule:Schedule"
 TOPIC = "aws:sns/topic:Topic"
 TRAIL = "aws:cloudtrail/trail:Trail"
+TABLE = "aws:dynamodb/table:Table"
 
 # What the runtime tests scan executions and logs for (rule 20), plus what an LWA client
 # secret or a refresh-token field looks like, for the static scans of env vars and parameters.
@@ -76,7 +77,9 @@ LAMBDA_TRANSIENT_ERRORS = frozenset(
         "Lambda.TooManyRequestsException",
     }
 )
-MAX_RETRY_ATTEMPTS = 10  # "bounded": Step Functions' own default is 3; more is a typo or a loop
+# "Bounded": Step Functions' default is 3; a Lambda at its reserved concurrency gets 12 (about 8
+# minutes at MaxDelaySeconds 60). Beyond 20 a retrier is a typo or a loop.
+MAX_RETRY_ATTEMPTS = 20
 KEY_ARN = re.compile(r"arn:aws:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}")
 # Condition keys that tie a service or cross-account grant to our resources (rule 22).
 SCOPING_CONDITION_KEYS = re.compile(
@@ -559,11 +562,13 @@ def task_problems(task: Mapping[str, Any]) -> list[str]:
     every retrier bounded; a final Catch of States.ALL that keeps the input; a timeout."""
     problems = []
     retriers = task.get("Retry", [])
+    # One retrier or several (throttling may get a budget of its own), each with the backoff.
     lambda_retriers = [
-        r for r in retriers if set(r.get("ErrorEquals", [])) >= LAMBDA_TRANSIENT_ERRORS
+        r for r in retriers if set(r.get("ErrorEquals", [])) & LAMBDA_TRANSIENT_ERRORS
     ]
-    if not lambda_retriers:
-        problems.append("does not retry the four transient Lambda errors")
+    retried = {e for r in lambda_retriers for e in r["ErrorEquals"]}
+    if not retried >= LAMBDA_TRANSIENT_ERRORS:
+        problems.append(f"does not retry {sorted(LAMBDA_TRANSIENT_ERRORS - retried)}")
     for r in lambda_retriers:
         if r.get("BackoffRate", 1.0) < 2:
             problems.append(f"BackoffRate {r.get('BackoffRate')} < 2")

@@ -40,9 +40,11 @@ from tests.infra.resources import (
     SP_API_ROOT,
     SSM_PARAMETER,
     STATE_MACHINE,
+    TABLE,
     TOPIC,
     TRAIL,
 )
+from wiring.cloud_config import NEEDS
 
 LWA_READERS = ("authenticate", "subscribe")
 # Actions that take no resource ARN, so `Resource: "*"` is the only way to grant them (rule 15).
@@ -706,6 +708,57 @@ def test_rule_23_ssm_parameters_are_plain_config_or_secure_strings_under_the_sta
         assert q.parameter_problems(parameter, q.key_arn(synth)) == [], parameter["name"]
 
 
+# --- The shared rate-limit table (rules 2, 4, 15 and 22, applied to DynamoDB) ----------------
+
+
+def rate_limit_table(synth: Synth) -> q.Resource:
+    [table] = synth.of_type(TABLE)
+    return table
+
+
+def test_the_rate_limit_table_is_encrypted_with_the_stack_key_recoverable_and_protected(synth):
+    """As rule 2 for buckets: SSE with the stack key's full ARN, not DynamoDB's own key; as
+    rules 4 and 22: point-in-time recovery, deletion protection, and `protect=True`."""
+    inputs = rate_limit_table(synth)["inputs"]
+    assert inputs["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": q.key_arn(synth)}
+    assert inputs["pointInTimeRecovery"] == {"enabled": True}
+    assert inputs["deletionProtectionEnabled"] is True
+    source = (ROOT / "infra" / "rate_limits.py").read_text(encoding="utf-8")
+    assert q.protect_flags(source, "dynamodb", "Table") == [True]
+
+
+def test_only_the_functions_calling_sp_api_touch_the_rate_limit_table_and_only_its_items(synth):
+    """Rule 15: the functions told the table's name (those that call SP-API) may GetItem,
+    PutItem and UpdateItem on the table's ARN, and use the stack key through DynamoDB only;
+    no other role holds any dynamodb: action."""
+    table = rate_limit_table(synth)
+    arn = f"arn:aws:dynamodb:{synth.region}:{ACCOUNT}:table/{q.physical(table)}"
+    callers = {
+        handler
+        for handler, function in q.functions(synth).items()
+        if variables(function).get("SPAPI_LAKE_RATE_LIMIT_TABLE") == q.physical(table)
+    }
+    assert callers == {h for h in HANDLERS if "rate_limit_table" in NEEDS[h]}
+    assert callers == {"subscribe", "create_report", "fetch_document", "reconcile"}
+    granted = {
+        role["name"]: (sorted(q.actions(s)), q.as_list(s["Resource"]))
+        for role, s in all_role_statements(synth)
+        if any(a.startswith("dynamodb:") for a in q.actions(s))
+    }
+    expected = (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], [arn])
+    assert granted == {role_of(synth, h)["name"]: expected for h in callers}
+    via_dynamodb = {"StringEquals": {"kms:ViaService": f"dynamodb.{synth.region}.amazonaws.com"}}
+    for handler in callers:
+        kms = [
+            s
+            for s in q.role_statements(synth, role_of(synth, handler))
+            if s.get("Condition") == via_dynamodb
+        ]
+        assert [(sorted(q.actions(s)), q.as_list(s["Resource"])) for s in kms] == [
+            (["kms:Decrypt", "kms:GenerateDataKey"], [q.key_arn(synth)])
+        ], handler
+
+
 # --- Audit and logs --------------------------------------------------------------------------
 
 
@@ -1086,6 +1139,13 @@ def test_the_task_checks_flag_each_missing_safeguard():
     }
     assert q.task_problems(good) == []
     assert q.task_problems({**good, "Retry": []})
+    throttled = "Lambda.TooManyRequestsException"
+    split = [
+        {**good["Retry"][0], "ErrorEquals": sorted(q.LAMBDA_TRANSIENT_ERRORS - {throttled})},
+        {**good["Retry"][0], "ErrorEquals": [throttled], "MaxAttempts": 12},
+    ]
+    assert q.task_problems({**good, "Retry": split}) == []
+    assert q.task_problems({**good, "Retry": split[:1]}) == [f"does not retry ['{throttled}']"]
     slow = {**good["Retry"][0], "BackoffRate": 1.5, "JitterStrategy": "NONE", "MaxAttempts": 99}
     assert len(q.task_problems({**good, "Retry": [slow]})) == 3
     assert q.task_problems({**good, "Retry": [{**good["Retry"][0], "MaxDelaySeconds": None}]})
