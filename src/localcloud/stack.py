@@ -8,7 +8,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from infra.state_machines import HANDLERS, FunctionArns, definitions
+from infra.state_machines import FUNCTION_SPECS, HANDLERS, FunctionArns, definitions
 
 REGION = "us-east-1"
 _TRUST = {
@@ -54,6 +54,7 @@ class Stack:
     seller_secret_prefix: str
     request_reports_arn: str
     ingest_report_arn: str
+    rate_limit_table: str
 
 
 def _zip() -> bytes:
@@ -129,22 +130,28 @@ def provision(session: Any, spec: StackSpec) -> Stack:
     awslambda = session.client("lambda")
     arns = {}
     for handler in HANDLERS:
+        deployed = FUNCTION_SPECS[handler]
         arns[handler] = awslambda.create_function(
             FunctionName=f"{prefix}{handler}",
             Runtime="python3.12",
             Role=role,
             Handler=f"handlers.{handler}.lambda_handler",
             Code={"ZipFile": _zip()},
+            Timeout=deployed.timeout,
+            MemorySize=deployed.memory,
         )["FunctionArn"]
+        awslambda.put_function_concurrency(
+            FunctionName=f"{prefix}{handler}",
+            ReservedConcurrentExecutions=deployed.concurrency,
+        )
+    # The deployed retry timing (the defaults): LocalCloud's time scale makes its waits short.
     machines = definitions(
         FunctionArns(
             authenticate=arns["authenticate"],
             create_report=arns["create_report"],
             fetch_document=arns["fetch_document"],
             store_report=arns["store_report"],
-        ),
-        retry_interval_seconds=1,
-        max_retry_delay_seconds=2,
+        )
     )
     sfn = session.client("stepfunctions")
     machine_arns = {
@@ -166,4 +173,23 @@ def provision(session: Any, spec: StackSpec) -> Stack:
         seller_secret_prefix=seller_prefix,
         request_reports_arn=machine_arns["request-reports"],
         ingest_report_arn=machine_arns["ingest-report"],
+        rate_limit_table=_rate_limit_table(session, prefix, key["Arn"]),
     )
+
+
+def _rate_limit_table(session: Any, prefix: str, key_arn: str) -> str:
+    """The shared token buckets: one item per (partner, operation), expired items swept."""
+    name = f"{prefix}rate-limits"
+    dynamodb = session.client("dynamodb")
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "bucket", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "bucket", "KeyType": "HASH"}],
+        SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key_arn},
+    )
+    dynamodb.update_time_to_live(
+        TableName=name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+    )
+    return name
