@@ -1,9 +1,10 @@
-"""A clock tests move by hand, to expire URLs, tokens and reports without sleeping."""
+"""Clocks for the simulator and LocalCloud: one tests move by hand, one faster than real time."""
 
 from __future__ import annotations
 
 import threading
 import time
+from datetime import UTC, datetime
 
 
 class ManualClock:
@@ -20,3 +21,36 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += seconds
+
+
+class ScaledClock:
+    """Simulated time running `scale` times faster than real time, from `start` (epoch seconds).
+
+    Callable like `time.time` (the simulator's clock) and a domain Clock (`now`, `sleep`), so
+    one instance drives the simulator, every function and the state machines' waits alike.
+    """
+
+    def __init__(self, scale: float = 1.0, start: float | None = None) -> None:
+        if scale <= 0:
+            raise ValueError("the time scale must be positive")
+        self.scale = scale
+        self._start = time.time() if start is None else start
+        self._origin = time.monotonic()
+
+    def __call__(self) -> float:
+        return self._start + (time.monotonic() - self._origin) * self.scale
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self(), UTC)
+
+    def real_seconds(self, simulated: float) -> float:
+        """How long `simulated` seconds take in real time."""
+        return max(0.0, simulated) / self.scale
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(self.real_seconds(seconds))
+
+    def sleep_until(self, epoch_seconds: float) -> None:
+        """Sleep until simulated time reaches `epoch_seconds` (a real sleep may end early)."""
+        while (left := epoch_seconds - self()) > 0:
+            time.sleep(self.real_seconds(left))
