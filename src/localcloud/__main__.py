@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -11,17 +12,31 @@ from rich.console import Console
 from rich.table import Table
 
 from localcloud.cloud import Execution, LocalCloud
+from localcloud.dispatch import FunctionStats
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__)
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="simulated seconds per real second (waits, retries, the simulator's clock)",
+    )
+    args = parser.parse_args(argv)
+    if args.time_scale <= 0:
+        parser.error("--time-scale must be positive")
     # The functions' JSON logs go to stdout as in Lambda; the demo shows the tables instead.
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     console = Console()
     with console.status("starting moto, the SP-API simulator and the stack…"):
-        cloud = LocalCloud().__enter__()
+        cloud = LocalCloud(time_scale=args.time_scale, poll_queue=True).__enter__()
     try:
-        console.print(f"moto server {cloud.moto_url} · SP-API simulator {cloud.sim_server.url}")
+        console.print(
+            f"moto server {cloud.moto_url} · SP-API simulator {cloud.sim_server.url}"
+            f" · time × {args.time_scale:g}"
+        )
         subscribed = cloud.invoke("subscribe", {})
         console.print(
             f"[cyan]subscribe[/] destination {subscribed.get('destinationId')}, "
@@ -39,6 +54,7 @@ def main() -> int:
         with console.status("notifications → process_notification → ingest-report…"):
             ingests = cloud.settle(timeout=120)
         console.print(executions_table([requested, *ingests]))
+        console.print(functions_table(cloud.dispatcher.stats()))
         objects = cloud.objects()
         console.print(objects_table(objects, cloud.stack.key_arn))
         elapsed = time.monotonic() - started
@@ -68,6 +84,17 @@ def executions_table(executions: list[Execution]) -> Table:
             result = f"{len(output['reports'])} reports, {len(output['failures'])} failures"
         colour = "green" if execution.status == "SUCCEEDED" else "red"
         table.add_row(execution.name, f"[{colour}]{execution.status}[/]", result)
+    return table
+
+
+def functions_table(stats: dict[str, FunctionStats]) -> Table:
+    table = Table(title="Lambda functions", title_justify="left")
+    columns = ("invocations", "errors", "throttles", "peak_concurrency", "cold_starts")
+    table.add_column("function")
+    for column in columns:
+        table.add_column(column.replace("_", " "), justify="right")
+    for name, counts in stats.items():
+        table.add_row(name, *(str(getattr(counts, column)) for column in columns))
     return table
 
 

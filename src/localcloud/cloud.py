@@ -12,10 +12,13 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localcloud.dispatch import Dispatcher, routed
+from localcloud.event_source import QueueEventSource
 from localcloud.stack import REGION, Stack, StackSpec, provision
+from localcloud.timing import scaled_waits
+from sandbox.clock import ScaledClock
 from sandbox.server import RunningServer, serve
 from sandbox.settings import (
     DEMO_CLIENT_ID,
@@ -25,6 +28,10 @@ from sandbox.settings import (
 )
 from sandbox.simulator import Simulator, SimulatorConfig
 from sandbox.sqs_delivery import SqsDelivery
+
+if TYPE_CHECKING:
+    from wiring.cloud_config import CloudConfig
+    from wiring.cloud_container import CloudContainer
 
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 DEMO_SPEC = StackSpec(
@@ -60,16 +67,30 @@ class Execution:
 
 
 class LocalCloud:
-    """Everything `pulumi up` would run, on loopback. Use as a context manager."""
+    """Everything `pulumi up` would run, on loopback. Use as a context manager.
+
+    Each function runs in a pool of execution environments as large as its reserved concurrency
+    (`dispatcher.stats()`). `time_scale` makes simulated time run that many times faster than
+    real time for the simulator, the functions' clocks and the state machines' waits and retry
+    intervals. `poll_queue` runs the SQS event source mapping in the background; without it,
+    `pump_notifications` and `settle` deliver batches when called.
+    """
 
     def __init__(
-        self, spec: StackSpec = DEMO_SPEC, simulator: SimulatorConfig | None = None
+        self,
+        spec: StackSpec = DEMO_SPEC,
+        simulator: SimulatorConfig | None = None,
+        *,
+        time_scale: float = 1.0,
+        poll_queue: bool = False,
     ) -> None:
         self.spec = spec
         self._sim_config = simulator or SimulatorConfig(processing_seconds=0.2)
+        self.clock = ScaledClock(time_scale)
+        self._poll_queue = poll_queue
         self._exit = ExitStack()
         self._saved_env: dict[str, str | None] = {}
-        self.dispatcher = Dispatcher(prefix=f"spapi-lake-{spec.name}-")
+        self.dispatcher = Dispatcher(prefix=f"spapi-lake-{spec.name}-", build=self._build)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> LocalCloud:
@@ -120,7 +141,10 @@ class LocalCloud:
         ).raise_for_status()
         self.session = boto3.session.Session(region_name=REGION)
         delivery = SqsDelivery(lambda region: self.session.client("sqs", region_name=region))
-        self.simulator = Simulator(replace(self._sim_config, on_report_finished=delivery))
+        sim_config = replace(self._sim_config, on_report_finished=delivery)
+        if sim_config.clock is time.time:  # a test's own clock (a ManualClock) stays
+            sim_config = replace(sim_config, clock=self.clock)
+        self.simulator = Simulator(sim_config)
         delivery.attach(self.simulator)
         self._exit.callback(self.simulator.close)
         self.sim_server: RunningServer = serve(self.simulator)
@@ -128,11 +152,39 @@ class LocalCloud:
         self.stack: Stack = provision(self.session, self.spec)
         self._setenv(**self.handler_environment())
         self._exit.enter_context(routed(self.dispatcher))
+        self._exit.enter_context(scaled_waits(self.clock))
         from wiring import runtime
 
         # Handlers build their container once per process: rebuild it for this stack.
         self._exit.callback(runtime.reset)
         runtime.reset()
+        self.event_source = QueueEventSource(
+            self.session.client("sqs"),
+            self._lambda,
+            queue_url=self.stack.queue_url,
+            queue_arn=self.stack.queue_arn,
+            function_name=f"{self.stack.prefix}process_notification",
+        )
+        self._exit.callback(self.event_source.stop)
+        if self._poll_queue:
+            self.event_source.start()
+
+    def _build(self, config: CloudConfig) -> CloudContainer:
+        """A new execution environment's container: its own clients and caches, our clock."""
+        from dependency_injector import providers
+
+        from wiring import runtime
+
+        built = runtime.build(config)
+        built.clock.override(providers.Object(self.clock))
+        return built
+
+    @property
+    def _lambda(self) -> Any:
+        # No SDK retries: callers see what Lambda answered (TooManyRequestsException included).
+        from botocore.config import Config
+
+        return self.session.client("lambda", config=Config(retries={"total_max_attempts": 1}))
 
     def close(self) -> None:
         self._exit.close()
@@ -162,6 +214,9 @@ class LocalCloud:
             "SPAPI_LAKE_DESTINATION_NAME": f"{stack.prefix}notifications",
             "SPAPI_LAKE_AUTHENTICATE_FUNCTION": f"{stack.prefix}authenticate",
             "SPAPI_LAKE_RECONCILE_HOURS": "24",
+            "SPAPI_LAKE_RATE_LIMIT_TABLE": stack.rate_limit_table,
+            "SPAPI_LAKE_THROTTLE_DEADLINE_HOURS": "24",
+            "SPAPI_LAKE_MAX_INGEST_ATTEMPTS": "5",
         }
 
     def cold_start(self) -> None:
@@ -169,11 +224,13 @@ class LocalCloud:
         from wiring import runtime
 
         runtime.reset()
+        self.dispatcher.cold_start()
 
     # -- what the deployed stack does --------------------------------------------------------
     def invoke(self, handler: str, event: Any) -> Any:
-        """Invoke a function through the Lambda API, as EventBridge or Pulumi would."""
-        response = self.session.client("lambda").invoke(
+        """Invoke a function through the Lambda API, as EventBridge or Pulumi would. Over the
+        function's reserved concurrency, botocore raises TooManyRequestsException."""
+        response = self._lambda.invoke(
             FunctionName=f"{self.stack.prefix}{handler}", Payload=json.dumps(event).encode()
         )
         payload = json.loads(response["Payload"].read() or b"null")
@@ -181,15 +238,18 @@ class LocalCloud:
             raise RuntimeError(f"{handler} failed: {payload.get('errorType')}: {payload}")
         return payload
 
+    def machine_arn(self, machine: str) -> str:
+        """The stack's `request-reports` or `ingest-report`, or any state machine's ARN."""
+        if machine.startswith("arn:"):
+            return machine
+        if machine == "request-reports":
+            return self.stack.request_reports_arn
+        return self.stack.ingest_report_arn
+
     def start(self, machine: str, execution_input: Any, name: str | None = None) -> str:
-        arn = (
-            self.stack.request_reports_arn
-            if machine == "request-reports"
-            else (self.stack.ingest_report_arn)
-        )
         return str(
             self.session.client("stepfunctions").start_execution(
-                stateMachineArn=arn,
+                stateMachineArn=self.machine_arn(machine),
                 name=name or uuid.uuid4().hex,
                 input=json.dumps(execution_input),
             )["executionArn"]
@@ -207,60 +267,44 @@ class LocalCloud:
         return _execution(described)
 
     def pump_notifications(self, wait_seconds: int = 1) -> dict[str, int]:
-        """Do what the SQS event source mapping does: one batch → process_notification,
+        """Do what the SQS event source mapping does, once: one batch → process_notification,
         then delete what it did not report as failed (failures come back, then go to the DLQ)."""
-        sqs = self.session.client("sqs")
-        received = sqs.receive_message(
-            QueueUrl=self.stack.queue_url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=wait_seconds,
-            AttributeNames=["All"],
-        ).get("Messages", [])
-        if not received:
-            return {"received": 0, "failed": 0}
-        records = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": self.stack.queue_arn,
-                "awsRegion": REGION,
-            }
-            for m in received
-        ]
-        result = self.invoke("process_notification", {"Records": records})
-        failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
-        for message in received:
-            if message["MessageId"] not in failed:
-                sqs.delete_message(
-                    QueueUrl=self.stack.queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
-        return {"received": len(received), "failed": len(failed)}
+        return self.event_source.poll_once(wait_seconds)
 
     def executions(self, machine: str = "ingest-report") -> list[Execution]:
         sfn = self.session.client("stepfunctions")
-        arn = (
-            self.stack.request_reports_arn
-            if machine == "request-reports"
-            else (self.stack.ingest_report_arn)
-        )
+        arn = self.machine_arn(machine)
         listed = sfn.list_executions(stateMachineArn=arn, maxResults=1000)["executions"]
         return [_execution(sfn.describe_execution(executionArn=e["executionArn"])) for e in listed]
 
     def settle(self, timeout: float = 60, quiet_rounds: int = 3) -> list[Execution]:
-        """Pump notifications and wait until the queue is empty and no ingest is running."""
+        """Deliver notifications (or let the poller) until the queue is empty, no batch is in
+        flight and no ingest is running, `quiet_rounds` times in a row."""
         deadline, quiet = time.monotonic() + timeout, 0
         while quiet < quiet_rounds:
             if time.monotonic() > deadline:
                 raise TimeoutError("notifications or ingests still in flight")
-            pumped = self.pump_notifications(wait_seconds=1)
+            if self.event_source.running:
+                time.sleep(0.2)
+                busy = self.event_source.in_flight or self._queued()
+            else:
+                busy = self.pump_notifications(wait_seconds=1)["received"]
             running = [e for e in self.executions() if e.status == "RUNNING"]
-            quiet = quiet + 1 if not pumped["received"] and not running else 0
+            quiet = quiet + 1 if not busy and not running else 0
         return self.executions()
+
+    def _queued(self) -> int:
+        attributes = self.session.client("sqs").get_queue_attributes(
+            QueueUrl=self.stack.queue_url, AttributeNames=["All"]
+        )["Attributes"]
+        return sum(
+            int(attributes.get(name, 0))
+            for name in (
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            )
+        )
 
     def objects(self) -> list[dict[str, Any]]:
         s3 = self.session.client("s3")

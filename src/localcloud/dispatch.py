@@ -1,4 +1,5 @@
-"""Routing moto's Lambda invocations to the real `handlers.<name>.lambda_handler` in-process."""
+"""Routing moto's Lambda invocations to the real `handlers.<name>.lambda_handler` in-process,
+each in an execution environment of its function's pool, throttled at its reserved concurrency."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ import json
 import threading
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from infra.state_machines import FUNCTION_SPECS
+from wiring import runtime
+
 Handler = Callable[[Any, Any], Any]
+# What an account allows a function without reserved concurrency.
+UNRESERVED_CONCURRENCY = 1000
 
 
 @dataclass(frozen=True)
@@ -29,13 +35,88 @@ class LambdaContext:
         return 300_000
 
 
+class Throttled(Exception):
+    """Every execution environment of the function is busy: Lambda's TooManyRequestsException."""
+
+
+@dataclass(frozen=True)
+class FunctionStats:
+    invocations: int = 0  # invocations that ran (throttled ones did not)
+    errors: int = 0  # of those, the ones that raised
+    throttles: int = 0
+    peak_concurrency: int = 0
+    cold_starts: int = 0  # execution environments created
+
+
+class Pool:
+    """The execution environments of one function; at most `limit` run at once, like Lambda's
+    reserved concurrency. A free environment is reused (warm), the most recently used first."""
+
+    def __init__(self, limit: int, new: Callable[[], runtime.Process]) -> None:
+        self.limit = limit
+        self._new = new
+        self._idle: list[runtime.Process] = []
+        self._busy = 0
+        self._generation = 0
+        self.stats = FunctionStats()
+        self._lock = threading.Lock()
+
+    def _count(self, **changes: int) -> None:
+        self.stats = replace(
+            self.stats, **{k: getattr(self.stats, k) + v for k, v in changes.items()}
+        )
+
+    @contextmanager
+    def acquire(self) -> Iterator[runtime.Process]:
+        with self._lock:
+            if self._busy >= self.limit:
+                self._count(throttles=1)
+                raise Throttled(f"all {self.limit} execution environments are busy")
+            self._busy += 1
+            self._count(invocations=1)
+            peak = max(self.stats.peak_concurrency, self._busy)
+            self.stats = replace(self.stats, peak_concurrency=peak)
+            process = self._idle.pop() if self._idle else None
+            if process is None:
+                process = self._new()
+                self._count(cold_starts=1)
+            generation = self._generation
+        try:
+            yield process
+        finally:
+            with self._lock:
+                self._busy -= 1
+                if generation == self._generation:
+                    self._idle.append(process)
+
+    def record_error(self) -> None:
+        with self._lock:
+            self._count(errors=1)
+
+    def retire(self) -> None:
+        """Drop every environment: the next invocations start cold, as after a deploy."""
+        with self._lock:
+            self._idle.clear()
+            self._generation += 1
+
+
+def _reserved() -> dict[str, int]:
+    return {name: spec.concurrency for name, spec in FUNCTION_SPECS.items()}
+
+
 @dataclass
 class Dispatcher:
-    """Maps a function name (`<prefix><handler>`) to a handler and answers the way Lambda does."""
+    """Maps a function name (`<prefix><handler>`) to a handler and answers the way Lambda does.
+
+    `build` makes a new environment's container from the function's checked configuration.
+    """
 
     prefix: str
     overrides: dict[str, Handler] = field(default_factory=dict)
+    concurrency: Mapping[str, int] = field(default_factory=_reserved)
+    build: runtime.Build = runtime.build
     calls: dict[str, int] = field(default_factory=dict)
+    _pools: dict[str, Pool] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def handler(self, name: str) -> Handler:
@@ -44,28 +125,74 @@ class Dispatcher:
         module = importlib.import_module(f"handlers.{name}")
         return module.lambda_handler  # type: ignore[no-any-return]
 
+    def pool(self, name: str) -> Pool:
+        with self._lock:
+            if name not in self._pools:
+                limit = self.concurrency.get(name, UNRESERVED_CONCURRENCY)
+                self._pools[name] = Pool(limit, lambda: runtime.Process(self.build))
+            return self._pools[name]
+
+    def stats(self) -> dict[str, FunctionStats]:
+        """Per function: invocations, errors, throttles, peak concurrency, cold starts."""
+        with self._lock:
+            pools = dict(self._pools)
+        return {name: pool.stats for name, pool in sorted(pools.items())}
+
+    def cold_start(self) -> None:
+        with self._lock:
+            pools = list(self._pools.values())
+        for pool in pools:
+            pool.retire()
+
     def invoke(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes:
+        """Raises Throttled when every environment of the function is busy."""
         # Step Functions passes the function's ARN, boto3 callers its name.
         bare = function_name.split(":function:")[-1].split(":")[0]
         name = bare.removeprefix(self.prefix)
-        with self._lock:
-            self.calls[name] = self.calls.get(name, 0) + 1
-        event = json.loads(body) if body else {}
-        context = LambdaContext(bare, function_name)
-        try:
-            result = self.handler(name)(event, context)
-        except Exception as exc:
-            # What Lambda does with an unhandled error: Step Functions names it by errorType,
-            # which is what Retry and Catch match.
-            response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps(
-                {
-                    "errorType": type(exc).__name__,
-                    "errorMessage": str(exc),
-                    "stackTrace": traceback.format_tb(exc.__traceback__),
-                }
-            ).encode()
-        return json.dumps(result).encode()
+        pool = self.pool(name)
+        with pool.acquire() as process, runtime.bound(process):
+            with self._lock:
+                self.calls[name] = self.calls.get(name, 0) + 1
+            spec = FUNCTION_SPECS.get(name)
+            context = LambdaContext(
+                bare, function_name, memory_limit_in_mb=spec.memory if spec else 512
+            )
+            try:
+                event = json.loads(body) if body else {}
+                return json.dumps(self.handler(name)(event, context)).encode()
+            except Exception as exc:
+                pool.record_error()
+                response_headers["x-amz-function-error"] = "Unhandled"
+                return _unhandled(exc)
+
+
+def _unhandled(exc: Exception) -> bytes:
+    # What Lambda returns for an unhandled error: Step Functions names it by errorType, which
+    # is what Retry and Catch match.
+    return json.dumps(
+        {
+            "errorType": type(exc).__name__,
+            "errorMessage": str(exc),
+            "stackTrace": traceback.format_tb(exc.__traceback__),
+        }
+    ).encode()
+
+
+def _too_many_requests() -> Exception:
+    """What the Lambda API answers over reserved concurrency: HTTP 429, TooManyRequestsException.
+    Step Functions' lambda:invoke integration reports it as `Lambda.TooManyRequestsException`."""
+    from moto.core.exceptions import JsonRESTError
+
+    error = JsonRESTError("TooManyRequestsException", "Rate Exceeded.")
+    error.code = 429
+    error.description = json.dumps(
+        {
+            "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+            "Type": "User",
+            "message": "Rate Exceeded.",
+        }
+    )
+    return error
 
 
 @contextmanager
@@ -81,7 +208,10 @@ def routed(dispatcher: Dispatcher) -> Iterator[Dispatcher]:
         headers: Any,
         response_headers: dict[str, str],
     ) -> bytes:
-        return dispatcher.invoke(function_name, body, response_headers)
+        try:
+            return dispatcher.invoke(function_name, body, response_headers)
+        except Throttled:
+            raise _too_many_requests() from None
 
     original = LambdaSimpleBackend.invoke
     LambdaSimpleBackend.invoke = invoke  # type: ignore[assignment,method-assign]
