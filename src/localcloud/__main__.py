@@ -11,8 +11,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from localcloud.cloud import Execution, LocalCloud
+from localcloud.cloud import LocalCloud
 from localcloud.dispatch import FunctionStats
+from localcloud.executions import Execution
 
 
 def main(argv: list[str] | None = None) -> int:

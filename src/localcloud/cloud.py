@@ -8,14 +8,14 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from localcloud.dispatch import Dispatcher, routed
 from localcloud.event_source import QueueEventSource
+from localcloud.executions import Execution, described, wait
 from localcloud.stack import REGION, Stack, StackSpec, provision
 from localcloud.timing import scaled_waits
 from sandbox.clock import ScaledClock
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from wiring.cloud_config import CloudConfig
     from wiring.cloud_container import CloudContainer
 
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+__all__ = ["DEMO_SPEC", "Execution", "LocalCloud"]
+
 DEMO_SPEC = StackSpec(
     name="local",
     region="NA",
@@ -53,17 +54,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Execution:
-    arn: str
-    name: str
-    status: str
-    input: Any
-    output: Any
-    error: str | None
-    cause: str | None
 
 
 class LocalCloud:
@@ -256,15 +246,7 @@ class LocalCloud:
         )
 
     def wait(self, execution_arn: str, timeout: float = 60) -> Execution:
-        sfn = self.session.client("stepfunctions")
-        deadline = time.monotonic() + timeout
-        while (described := sfn.describe_execution(executionArn=execution_arn))[
-            "status"
-        ] not in TERMINAL:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{described['name']} still {described['status']}")
-            time.sleep(0.05)
-        return _execution(described)
+        return wait(self.session.client("stepfunctions"), execution_arn, timeout)
 
     def pump_notifications(self, wait_seconds: int = 1) -> dict[str, int]:
         """Do what the SQS event source mapping does, once: one batch → process_notification,
@@ -275,7 +257,7 @@ class LocalCloud:
         sfn = self.session.client("stepfunctions")
         arn = self.machine_arn(machine)
         listed = sfn.list_executions(stateMachineArn=arn, maxResults=1000)["executions"]
-        return [_execution(sfn.describe_execution(executionArn=e["executionArn"])) for e in listed]
+        return [described(sfn.describe_execution(executionArn=e["executionArn"])) for e in listed]
 
     def settle(self, timeout: float = 60, quiet_rounds: int = 3) -> list[Execution]:
         """Deliver notifications (or let the poller) until the queue is empty, no batch is in
@@ -310,18 +292,3 @@ class LocalCloud:
         s3 = self.session.client("s3")
         listed = s3.list_objects_v2(Bucket=self.stack.bucket).get("Contents", [])
         return [{**o, **s3.head_object(Bucket=self.stack.bucket, Key=o["Key"])} for o in listed]
-
-
-def _execution(described: Mapping[str, Any]) -> Execution:
-    def load(text: str | None) -> Any:
-        return json.loads(text) if text else None
-
-    return Execution(
-        arn=described["executionArn"],
-        name=described["name"],
-        status=described["status"],
-        input=load(described.get("input")),
-        output=load(described.get("output")),
-        error=described.get("error"),
-        cause=described.get("cause"),
-    )
