@@ -59,10 +59,10 @@ LAMBDA_TRANSIENT_ERRORS = (
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
 )
-# A function at its reserved concurrency is load, not a fault: it gets a budget of its own that
-# outlasts a burst (about 8 minutes), so a burst of reports never fails an execution.
+# A function at its reserved concurrency is load, not a fault: like a rate limit, it only waits.
+# Its own budget, with delays capped at MaxDelaySeconds, outlasts any burst (about 35 minutes).
 LAMBDA_THROTTLED = ("Lambda.TooManyRequestsException",)
-LAMBDA_THROTTLED_MAX_ATTEMPTS = 12
+LAMBDA_THROTTLED_MAX_ATTEMPTS = 40
 # Domain error class names (src/domain/errors.py): Step Functions matches on them.
 SP_API_TRANSIENT_ERRORS = ("ThrottledError", "SpApiServerError")
 DOWNLOAD_TRANSIENT_ERRORS = ("DocumentDownloadError", "CorruptDocumentError")
