@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.errors import RateLimitedError, ReportNotReadyError, SpApiError
+from domain.errors import (
+    RateLimitedError,
+    ReportNotReadyError,
+    SpApiError,
+    SpApiServerError,
+    ThrottledError,
+)
 from domain.model import Report, ReportDocument, ReportStatus
 from domain.pacing import Pace, Pacer
+from domain.placing import FAULT_PAUSE_SECONDS
 from domain.ports import ReportsApi
 
 
@@ -58,6 +65,7 @@ class DocumentFetcher:
     ) -> Fetched:
         """Raises ThrottleDeadlineError past the deadline, and what DocumentLocator raises."""
         pace = self._pacer.start(pace)
+        known = report is not None
         try:
             with self._pacer.attempt(pace):
                 if report is None:
@@ -65,6 +73,11 @@ class DocumentFetcher:
                 document = _document(self._reports, report)
         except RateLimitedError as limited:
             return Fetched(report, None, self._pacer.wait(pace, limited))
+        except (SpApiServerError, ThrottledError):
+            if known or report is None:
+                raise  # the workflow's retry budget: nothing of this attempt is lost
+            # getReport answered before the fault: keep its report, so it is not asked again.
+            return Fetched(report, None, self._pacer.pause(pace, FAULT_PAUSE_SECONDS))
         return Fetched(report, document, self._pacer.done(pace))
 
 

@@ -47,7 +47,7 @@ class Pace:
 
     @property
     def waiting(self) -> bool:
-        return self.ticket is not None
+        return self.wait_seconds > 0
 
 
 class Pacer:
@@ -89,6 +89,13 @@ class Pacer:
             since=pace.since or now,
             wait_seconds=max(1, math.ceil((not_before - now).total_seconds())),
             ticket=Ticket(limited.operation, limited.key, limited.not_before),
+        )
+
+    def pause(self, pace: Pace, seconds: int) -> Pace:
+        """Come back in `seconds` with no ticket: a fault interrupted a step that had made
+        progress, which the workflow carries instead of losing it to a retry."""
+        return Pace(
+            deadline=pace.deadline, waits=pace.waits, since=pace.since, wait_seconds=seconds
         )
 
     def done(self, pace: Pace) -> Pace:

@@ -5,10 +5,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from domain.errors import RateLimitedError, SpApiError, ThrottleDeadlineError
+from domain.errors import (
+    RateLimitedError,
+    SpApiError,
+    SpApiServerError,
+    ThrottleDeadlineError,
+    ThrottledError,
+)
 from domain.model import Report, ReportRequest
 from domain.pacing import Pace, Pacer
 from domain.requesting import ReportRequester, RequestedReport, matches
+
+# After a fault, a group that made progress comes back this soon, its progress kept.
+FAULT_PAUSE_SECONDS = 5
+_FAULTS = (SpApiServerError, ThrottledError)
+
+
+class _Interrupted(Exception):
+    """A fault after this attempt placed something: keep what was placed."""
+
+    def __init__(self, fault: SpApiError) -> None:
+        self.fault = fault
 
 
 @dataclass(frozen=True)
@@ -63,12 +80,20 @@ class ReportPlacer:
         progress = _Progress(
             list(placement.pending), list(placement.placed), list(placement.failed),
             placement.checked,
+            # What earlier attempts created answers identical requests still pending.
+            [
+                self._requester.pending(p.request, p.report_id)
+                for p in placement.placed
+                if p.report_id is not None
+            ],
         )  # fmt: skip
         if self._pacer.overdue(pace):
             return _give_up(progress, "deadline passed"), self._pacer.done(pace)
         try:
             with self._pacer.attempt(pace):
                 self._run(progress)
+        except _Interrupted:
+            return progress.freeze(), self._pacer.pause(pace, FAULT_PAUSE_SECONDS)
         except RateLimitedError as limited:
             try:
                 return progress.freeze(), self._pacer.wait(pace, limited)
@@ -77,8 +102,11 @@ class ReportPlacer:
         return progress.freeze(), self._pacer.done(pace)
 
     def _run(self, progress: _Progress) -> None:
+        """A fault (5xx, a 429 that outlasted the function's waits) with nothing placed yet in
+        this attempt is raised for the workflow's retry; after progress, it interrupts."""
         if not progress.checked and progress.pending:
             self._reuse(progress)
+        placed_before = len(progress.placed) + len(progress.failed)
         while progress.pending:
             request = progress.pending[0]
             found = _answer(request, progress.known)
@@ -90,6 +118,10 @@ class ReportPlacer:
                 report_id = self._requester.create(request)
             except RateLimitedError:
                 raise
+            except _FAULTS as fault:
+                if len(progress.placed) + len(progress.failed) > placed_before:
+                    raise _Interrupted(fault) from fault
+                raise
             except SpApiError as exc:
                 progress.failed.append(Unplaced(request, type(exc).__name__, str(exc)))
             else:
@@ -100,7 +132,7 @@ class ReportPlacer:
     def _reuse(self, progress: _Progress) -> None:
         # Settled at once: later attempts carry the requests, not the candidates.
         first = progress.pending[0]
-        progress.known = self._requester.candidates(first.seller_id, first.report_type)
+        progress.known += self._requester.candidates(first.seller_id, first.report_type)
         still: list[ReportRequest] = []
         for request in progress.pending:
             found = _answer(request, progress.known)

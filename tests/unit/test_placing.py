@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.errors import InvalidGrantError, InvalidRequestError
+from domain.errors import InvalidGrantError, InvalidRequestError, SpApiServerError
 from domain.model import Report, ReportRequest, ReportStatus
 from domain.pacing import Pace, Pacer
 from domain.placing import Placement, ReportPlacer, groups
@@ -309,12 +309,6 @@ def test_identical_requests_in_one_attempt_share_one_report() -> None:
     assert len({p.report_id for p in placement.placed}) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ReportPlacer forgets the reports it created on earlier attempts (_Progress.known "
-    "starts empty unless the reuse check runs), so an identical request placed after a wait "
-    "is created a second time",
-)
 def test_identical_requests_split_by_a_wait_still_share_one_report() -> None:
     # given a group with a twin request that only gets its turn after a wait
     world = World(free={"createReport": 1})
@@ -327,3 +321,42 @@ def test_identical_requests_split_by_a_wait_still_share_one_report() -> None:
     assert world.api.created == [_request(1), _request(2)]
     assert placement.placed[2].reused
     assert placement.placed[2].report_id == placement.placed[0].report_id
+
+
+def test_a_fault_after_progress_keeps_what_was_placed_and_pauses() -> None:
+    # given a group of three whose second createReport meets a 503
+    world = World()
+    failing = world.api.create_report
+
+    def flaky(request):
+        if len(world.api.created) == 1 and not getattr(flaky, "failed", False):
+            flaky.failed = True
+            raise SpApiServerError("createReport", "503", status=503)
+        return failing(request)
+
+    world.api.create_report = flaky
+    requests = (_request(1), _request(2), _request(3))
+
+    # when the group is placed
+    first, pace = world.placer.place(Placement(pending=requests), None)
+
+    # then the first report is kept, the workflow is asked to come back, and nothing repeats
+    assert len(first.placed) == 1
+    assert pace.waiting
+    assert pace.ticket is None
+    second, done = world.placer.place(first, pace)
+    assert len(second.placed) == 3
+    assert not done.waiting
+    assert world.api.created == list(requests)
+
+
+def test_a_fault_before_any_progress_is_raised_for_the_workflow_retry() -> None:
+    world = World()
+
+    def down(request):
+        raise SpApiServerError("createReport", "503", status=503)
+
+    world.api.create_report = down
+
+    with pytest.raises(SpApiServerError):
+        world.placer.place(Placement(pending=(_request(1),)), None)
