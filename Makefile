@@ -36,12 +36,12 @@ demo-aws: install
 test: lint typecheck pytest
 
 lint: install
-	$(RUN) ruff check src tests bench infra
-	$(RUN) ruff format --check src tests bench infra
+	$(RUN) ruff check src tests bench infra policy
+	$(RUN) ruff format --check src tests bench infra policy
 
 typecheck: install
 	$(RUN) mypy
-	$(RUN) mypy --explicit-package-bases infra
+	$(RUN) mypy --explicit-package-bases infra policy
 
 pytest: install
 	$(RUN) pytest

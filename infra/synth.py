@@ -18,6 +18,7 @@ from typing import Any
 
 import pulumi
 import yaml
+from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import wait_for_rpcs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,11 +27,25 @@ ACCOUNT = "123456789012"
 MASK = "[secret]"
 
 
+@dataclass(frozen=True)
+class Registration:
+    """What the engine learns of a resource beyond its inputs, as a policy pack sees it."""
+
+    urn: str
+    parent: str
+    protect: bool
+    # Each input property → the URNs of the resources its value came from.
+    property_dependencies: dict[str, list[str]]
+    outputs: dict[str, Any]  # what the provider answered (our mocks: ARNs, names, URLs)
+
+
 @dataclass
 class Synth:
     stack: str
     region: str
     resources: list[dict[str, Any]] = field(default_factory=list)
+    # By (type, name); resources.json keeps inputs only.
+    registrations: dict[tuple[str, str], Registration] = field(default_factory=dict)
 
     def of_type(self, type_: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r["type"] == type_]
@@ -55,16 +70,17 @@ class _Recorder(pulumi.runtime.Mocks):
     def __init__(self, synth: Synth, secrets: Sequence[str]) -> None:
         self._synth = synth
         self._secrets = [s for s in secrets if s]
+        self.outputs: dict[tuple[str, str], dict[str, Any]] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = _mask(args.inputs, self._secrets)
         if args.typ == "aws:secretsmanager/secretVersion:SecretVersion":
             inputs["secretString"] = MASK
         self._synth.resources.append({"type": args.typ, "name": args.name, "inputs": inputs})
-        return f"{args.name}-id", {
-            **args.inputs,
-            **_outputs(args.typ, args.name, args.inputs, self._synth.region),
-        }
+        self.outputs[(args.typ, args.name)] = outputs = _outputs(
+            args.typ, args.name, args.inputs, self._synth.region
+        )
+        return f"{args.name}-id", {**args.inputs, **outputs}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
         region = self._synth.region
@@ -82,6 +98,28 @@ class _Recorder(pulumi.runtime.Mocks):
             },
         }
         return answers.get(args.token, {})
+
+
+class _Monitor(MockMonitor):
+    """Keeps, for each resource, what the engine would hand a policy pack besides inputs."""
+
+    def __init__(self, recorder: _Recorder, synth: Synth) -> None:
+        super().__init__(recorder)
+        self._recorder, self._synth = recorder, synth
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        key = (request.type, request.name)
+        self._synth.registrations[key] = Registration(
+            urn=response.urn,
+            parent=request.parent,
+            protect=request.protect,
+            property_dependencies={
+                prop: list(deps.urns) for prop, deps in request.propertyDependencies.items()
+            },
+            outputs=self._recorder.outputs.get(key, {}),
+        )
+        return response
 
 
 def _outputs(typ: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
@@ -180,7 +218,14 @@ def run(stack: str, config: Mapping[str, str], secret_keys: Sequence[str] = ()) 
     synth = Synth(stack, region)
     secrets = [leaf for key in secret_keys for leaf in _leaves(config.get(key, ""))]
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
-    pulumi.runtime.set_mocks(_Recorder(synth, secrets), project=PROJECT, stack=stack, preview=False)
+    recorder = _Recorder(synth, secrets)
+    pulumi.runtime.set_mocks(
+        recorder,
+        project=PROJECT,
+        stack=stack,
+        preview=False,
+        monitor=_Monitor(recorder, synth),
+    )
     loop = asyncio.get_event_loop()
     runpy.run_path(str(ROOT / "infra"), run_name="__main__")
     loop.run_until_complete(wait_for_rpcs())

@@ -1,8 +1,9 @@
-"""Small queries over the resources a synth recorded, and the predicates the checklist tests use.
+"""Small queries over the resources a synth recorded, and the checklist's rules applied to them.
 
-Every predicate returns a list of problems (empty when the resource complies), so a test can
-assert `== []` and a failure names what is wrong; tests/infra/test_security_checklist.py also
-calls them on hand-made bad resources to prove they bite.
+The rules themselves live in policy/ (documents, rules, stack_rules): the policy pack runs them
+in `pulumi preview --policy-pack policy`, and these helpers run the very same functions on what
+each committed stack declares. Every check returns a list of problems (empty when the resource
+complies), so a test can assert `== []` and a failure names what is wrong.
 """
 
 from __future__ import annotations
@@ -10,83 +11,122 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 
-from infra.synth import ACCOUNT, MASK, Synth
+from infra.synth import ACCOUNT, Synth
+from policy import rules, stack_rules
+from policy.documents import (
+    KEY_ARN,
+    LAMBDA_TRANSIENT_ERRORS,
+    SP_API_ROOT,
+    Statement,
+    actions,
+    as_list,
+    definition_strings,
+    document,
+    exact_arn_problems,
+    invoked_function,
+    leaves,
+    principals,
+    public_allow,
+    scoping_conditions,
+    secret_looking,
+    secret_markers,
+    task_problems,
+    tasks,
+    unconditioned_service_grants,
+    unscoped_actions,
+    wildcard_actions,
+)
+from policy.documents import statements as document_statements
+from policy.rules import (
+    ALARM,
+    BUCKET,
+    BUCKET_LOGGING,
+    BUCKET_POLICY,
+    ENCRYPTION,
+    EVENT_SOURCE_MAPPING,
+    FUNCTION,
+    KEY,
+    LIFECYCLE,
+    LOG_GROUP,
+    OWNERSHIP,
+    PERMISSION,
+    PUBLIC_ACCESS,
+    QUEUE,
+    QUEUE_POLICY,
+    ROLE,
+    ROLE_POLICY,
+    SECRET,
+    SECRET_POLICY,
+    SECRET_VERSION,
+    SSM_PARAMETER,
+    STATE_MACHINE,
+    TABLE,
+    TRAIL,
+    UNSCOPABLE,
+    VERSIONING,
+)
+
+__all__ = [  # the vocabulary tests use through `q.`, from policy/
+    "ALARM",
+    "BUCKET",
+    "BUCKET_LOGGING",
+    "BUCKET_POLICY",
+    "ENCRYPTION",
+    "EVENT_SOURCE_MAPPING",
+    "FUNCTION",
+    "KEY",
+    "KEY_ARN",
+    "LAMBDA_TRANSIENT_ERRORS",
+    "LIFECYCLE",
+    "LOG_GROUP",
+    "OWNERSHIP",
+    "PERMISSION",
+    "PUBLIC_ACCESS",
+    "QUEUE",
+    "QUEUE_POLICY",
+    "ROLE",
+    "ROLE_POLICY",
+    "SECRET",
+    "SECRET_POLICY",
+    "SECRET_VERSION",
+    "SP_API_ROOT",
+    "SSM_PARAMETER",
+    "STATE_MACHINE",
+    "TABLE",
+    "TRAIL",
+    "UNSCOPABLE",
+    "VERSIONING",
+    "Statement",
+    "actions",
+    "as_list",
+    "definition_strings",
+    "exact_arn_problems",
+    "invoked_function",
+    "leaves",
+    "principals",
+    "public_allow",
+    "scoping_conditions",
+    "secret_looking",
+    "secret_markers",
+    "task_problems",
+    "tasks",
+    "unconditioned_service_grants",
+    "unscoped_actions",
+    "wildcard_actions",
+]
 
 Resource = dict[str, Any]
-Statement = dict[str, Any]
-
-SP_API_ACCOUNT = "437568002678"
-SP_API_ROOT = f"arn:aws:iam::{SP_API_ACCOUNT}:root"
-
-BUCKET = "aws:s3/bucket:Bucket"
-PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
-ENCRYPTION = (
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-)
-VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
-LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
-BUCKET_ACL = "aws:s3/bucketAcl:BucketAcl"
-QUEUE = "aws:sqs/queue:Queue"
-QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
-FUNCTION = "aws:lambda/function:Function"
-PERMISSION = "aws:lambda/permission:Permission"
-EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 INVOCATION = "aws:lambda/invocation:Invocation"
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-KEY = "aws:kms/key:Key"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-STATE_MACHINE = "aws:sfn/stateMachine:StateMachine"
-SECRET = "aws:secretsmanager/secret:Secret"
-SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
-SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
-SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 SCHEDULE = "aws:scheduler/schedule:Schedule"
 TOPIC = "aws:sns/topic:Topic"
-TRAIL = "aws:cloudtrail/trail:Trail"
-TABLE = "aws:dynamodb/table:Table"
-
-# What the runtime tests scan executions and logs for (rule 20), plus what an LWA client
-# secret or a refresh-token field looks like, for the static scans of env vars and parameters.
-SECRET_MARKERS = ("Atza|", "Atzr|", "X-Amz-Signature", "client_secret")
-SECRET_LOOKING = (
-    *SECRET_MARKERS,
-    "clientSecret",
-    "amzn1.oa2-cs.",
-    "refresh_token",
-    "refreshToken",
-    "-----BEGIN",
-)
-LAMBDA_TRANSIENT_ERRORS = frozenset(
-    {
-        "Lambda.ServiceException",
-        "Lambda.AWSLambdaException",
-        "Lambda.SdkClientException",
-        "Lambda.TooManyRequestsException",
-    }
-)
-# "Bounded": Step Functions' default is 3; a Lambda at its reserved concurrency gets 12 (about 8
-# minutes at MaxDelaySeconds 60). Beyond 20 a retrier is a typo or a loop.
-MAX_RETRY_ATTEMPTS = 20
-KEY_ARN = re.compile(r"arn:aws:kms:[a-z0-9-]+:\d{12}:key/[0-9a-f-]{36}")
-# Condition keys that tie a service or cross-account grant to our resources (rule 22).
-SCOPING_CONDITION_KEYS = re.compile(
-    r"(kms:EncryptionContext:.+|aws:SourceArn|aws:SourceAccount|kms:ViaService)", re.IGNORECASE
-)
-# Environment variables may only hold names, ids, ARNs, paths and numbers (rule 13).
-NAME_OR_ARN = re.compile(r"[A-Za-z0-9_./:@+=,*-]+")
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -94,7 +134,7 @@ NAME_OR_ARN = re.compile(r"[A-Za-z0-9_./:@+=,*-]+")
 
 def plain(value: Any) -> Any:
     """`value` with Pulumi's secret wrappers removed (the AWS provider marks some inputs secret,
-    e.g. an SSM parameter's `value`; mocks receive them wrapped)."""
+    e.g. an SSM parameter's `value`; mocks receive them wrapped, a policy pack unwrapped)."""
     if isinstance(value, Mapping):
         if value.get(_special_sig_key) == _special_secret_sig:
             return plain(value.get("value"))
@@ -108,32 +148,25 @@ def is_pulumi_secret(value: Any) -> bool:
     return isinstance(value, Mapping) and value.get(_special_sig_key) == _special_secret_sig
 
 
-def as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
+# --- the engine's view: what the policy pack's stack policies see -----------------------------
 
 
-def leaves(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    """Every scalar in `value` with the path of keys and indexes leading to it."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from leaves(item, (*path, str(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from leaves(item, (*path, str(index)))
-    else:
-        yield path, value
+def member(synth: Synth, resource: Resource) -> stack_rules.Resource:
+    """A recorded resource as the engine describes it after an update: inputs and outputs,
+    the resources each property came from, and whether it is protected."""
+    registration = synth.registrations[(resource["type"], resource["name"])]
+    return stack_rules.Resource(
+        urn=registration.urn,
+        type=resource["type"],
+        name=resource["name"],
+        props=plain({**resource["inputs"], **registration.outputs}),
+        deps=registration.property_dependencies,
+        protect=registration.protect,
+    )
 
 
-def secret_markers(text: str) -> list[str]:
-    return [marker for marker in SECRET_MARKERS if marker in text]
-
-
-def secret_looking(value: Any) -> list[str]:
-    text = value if isinstance(value, str) else json.dumps(plain(value))
-    found = [marker for marker in SECRET_LOOKING if marker in text]
-    return found + (["[secret]"] if MASK in text else [])
+def stack(synth: Synth) -> stack_rules.Stack:
+    return stack_rules.Stack(member(synth, r) for r in synth.resources)
 
 
 # --- lookups ---------------------------------------------------------------------------------
@@ -149,11 +182,6 @@ def by_name(resources: Iterable[Resource]) -> dict[str, Resource]:
 
 def physical(resource: Resource) -> str:
     return str(resource["inputs"]["name"])
-
-
-def resource_id(resource: Resource) -> str:
-    """The id synth's mocks give a resource, which other resources' inputs refer to."""
-    return f"{resource['name']}-id"
 
 
 def key(synth: Synth) -> Resource:
@@ -196,7 +224,13 @@ def role_by_arn(synth: Synth, arn: str) -> Resource:
 
 
 def role_policies(synth: Synth, role: Resource) -> list[Resource]:
-    return [p for p in synth.of_type(ROLE_POLICY) if p["inputs"]["role"] == resource_id(role)]
+    """The inline policies whose `role` came from `role` (the engine's property dependency)."""
+    urn = synth.registrations[(role["type"], role["name"])].urn
+    return [
+        p
+        for p in synth.of_type(ROLE_POLICY)
+        if urn in synth.registrations[(p["type"], p["name"])].property_dependencies["role"]
+    ]
 
 
 def role_statements(synth: Synth, role: Resource) -> list[Statement]:
@@ -256,34 +290,9 @@ def configured(config: Mapping[str, str], name: str, default: Any) -> Any:
     return default if value is None else yaml.safe_load(value)
 
 
-def protect_flags(source: str, module: str, cls: str) -> list[bool]:
-    """For each `<module>.<cls>(...)` call in `source`: whether its opts say `protect=True`.
-
-    Resource options never reach the mocks' inputs, so this reads the program's source."""
-    flags = []
-    for node in ast.walk(ast.parse(source)):
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == cls
-            and isinstance(node.func.value, ast.Attribute)
-            and node.func.value.attr == module
-        ):
-            continue
-        opts = [k.value for k in node.keywords if k.arg == "opts"]
-        flags.append(
-            any(
-                isinstance(o, ast.Call)
-                and any(
-                    k.arg == "protect"
-                    and isinstance(k.value, ast.Constant)
-                    and k.value.value is True
-                    for k in o.keywords
-                )
-                for o in opts
-            )
-        )
-    return flags
+def protected(synth: Synth, resource: Resource) -> bool:
+    """`protect=True`, as the engine registered it (resource options never reach the inputs)."""
+    return synth.registrations[(resource["type"], resource["name"])].protect
 
 
 def defined_tests(path: Path) -> set[str]:
@@ -294,7 +303,7 @@ def defined_tests(path: Path) -> set[str]:
     }
 
 
-# --- buckets ---------------------------------------------------------------------------------
+# --- buckets: policy/stack_rules.py's checks of each bucket and the parts beside it -----------
 
 
 def buckets(synth: Synth) -> dict[str, Resource]:
@@ -308,298 +317,61 @@ def bucket_named(synth: Synth, name: str) -> Resource:
 
 
 def bucket_part(synth: Synth, bucket: Resource, type_: str) -> list[Resource]:
-    """The resources of `type_` that configure `bucket` (their `bucket` input is its id)."""
-    return [r for r in synth.of_type(type_) if r["inputs"].get("bucket") == resource_id(bucket)]
+    """The resources of `type_` that configure `bucket` (their `bucket` came from it)."""
+    urns = {m.urn for m in stack(synth).parts(member(synth, bucket), type_)}
+    return [
+        r for r in synth.of_type(type_) if synth.registrations[(r["type"], r["name"])].urn in urns
+    ]
 
 
 def public_access_problems(synth: Synth, bucket: Resource) -> list[str]:
-    problems: list[str] = []
-    blocks = bucket_part(synth, bucket, PUBLIC_ACCESS)
-    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-    if len(blocks) != 1:
-        problems.append(f"{len(blocks)} public access blocks")
-    problems += [
-        f"{f} is not true" for b in blocks for f in flags if b["inputs"].get(f) is not True
-    ]
-    ownership = bucket_part(synth, bucket, OWNERSHIP)
-    if [o["inputs"].get("rule", {}).get("objectOwnership") for o in ownership] != [
-        "BucketOwnerEnforced"
-    ]:
-        problems.append("object ownership is not BucketOwnerEnforced (ACLs stay enabled)")
-    if bucket_part(synth, bucket, BUCKET_ACL) or {"acl", "grants"} & set(bucket["inputs"]):
-        problems.append("an ACL is declared")
-    for policy_resource in bucket_part(synth, bucket, BUCKET_POLICY):
-        problems += [
-            f"public Allow: {s.get('Sid')}" for s in statements(policy_resource) if public_allow(s)
-        ]
-    return problems
+    return stack_rules.bucket_public_access_problems(stack(synth), member(synth, bucket))
+
+
+def encryption_problems(synth: Synth, bucket: Resource) -> list[str]:
+    return stack_rules.bucket_encryption_problems(stack(synth), member(synth, bucket))
+
+
+def tls_only_problems(synth: Synth, bucket: Resource) -> list[str]:
+    return stack_rules.bucket_tls_problems(stack(synth), member(synth, bucket))
+
+
+def versioning_problems(synth: Synth, bucket: Resource) -> list[str]:
+    return stack_rules.bucket_versioning_problems(stack(synth), member(synth, bucket))
+
+
+def logging_problems(synth: Synth, bucket: Resource) -> list[str]:
+    return stack_rules.bucket_logging_problems(stack(synth), member(synth, bucket))
 
 
 def encryption_rules(synth: Synth, bucket: Resource) -> list[dict[str, Any]]:
     return [r for e in bucket_part(synth, bucket, ENCRYPTION) for r in e["inputs"]["rules"]]
 
 
-def kms_encryption_problems(synth: Synth, bucket: Resource, key: str) -> list[str]:
-    rules = encryption_rules(synth, bucket)
-    if len(rules) != 1:
-        return [f"{len(rules)} default encryption rules"]
-    [rule] = rules
-    default = rule.get("applyServerSideEncryptionByDefault", {})
-    problems = []
-    if default.get("sseAlgorithm") != "aws:kms":
-        problems.append(f"sseAlgorithm {default.get('sseAlgorithm')!r}, not aws:kms")
-    if default.get("kmsMasterKeyId") != key or not KEY_ARN.fullmatch(str(key)):
-        problems.append(f"kmsMasterKeyId {default.get('kmsMasterKeyId')!r} is not the key's ARN")
-    if rule.get("bucketKeyEnabled") is not True:
-        problems.append("bucketKeyEnabled is not true")
-    return problems
-
-
-def tls_only_problems(synth: Synth, bucket: Resource) -> list[str]:
-    policies = bucket_part(synth, bucket, BUCKET_POLICY)
-    if len(policies) != 1:
-        return [f"{len(policies)} bucket policies"]
-    prefix = f"arn:aws:s3:::{bucket['inputs']['bucketPrefix']}"
-    for statement in statements(policies[0]):
-        resources = as_list(statement.get("Resource"))
-        arns = [r for r in resources if r.startswith(prefix) and "/" not in r]
-        if (
-            statement.get("Effect") == "Deny"
-            and principals(statement) == ["*"]
-            and ({"s3:*", "*"} & set(as_list(statement.get("Action"))))
-            and plain(statement.get("Condition", {})).get("Bool", {}).get("aws:SecureTransport")
-            in ("false", False)
-            and len(arns) == 1
-            and f"{arns[0]}/*" in resources
-        ):
-            return []
-    return ["no Deny of s3:* to everyone when aws:SecureTransport is false, on bucket and objects"]
-
-
-def versioning_problems(synth: Synth, bucket: Resource) -> list[str]:
-    problems = []
-    status = [
-        v["inputs"]["versioningConfiguration"]["status"]
-        for v in bucket_part(synth, bucket, VERSIONING)
-    ]
-    if status != ["Enabled"]:
-        problems.append(f"versioning {status}")
-    rules = [
-        r
-        for c in bucket_part(synth, bucket, LIFECYCLE)
-        for r in c["inputs"]["rules"]
-        if r.get("status") == "Enabled" and not r.get("filter") and not r.get("prefix")
-    ]
-    aborts = [
-        r["abortIncompleteMultipartUpload"]["daysAfterInitiation"]
-        for r in rules
-        if r.get("abortIncompleteMultipartUpload")
-    ]
-    if not aborts or min(aborts) > 7:
-        problems.append(f"incomplete multipart uploads aborted after {aborts} days, not ≤ 7")
-    if not any(r.get("noncurrentVersionExpiration", {}).get("noncurrentDays") for r in rules):
-        problems.append("noncurrent versions never expire")
-    return problems
-
-
-# --- policies --------------------------------------------------------------------------------
+# --- policies and single resources: policy/rules.py ------------------------------------------
 
 
 def policy(resource: Resource, field: str = "policy") -> dict[str, Any]:
-    return json.loads(plain(resource["inputs"][field]))
+    return document(plain(resource["inputs"][field]))
 
 
 def statements(document_or_resource: Mapping[str, Any]) -> list[Statement]:
-    document = (
-        policy(document_or_resource)  # type: ignore[arg-type]
-        if "inputs" in document_or_resource
-        else document_or_resource
-    )
-    return as_list(document["Statement"])
-
-
-def actions(statement: Statement) -> list[str]:
-    return as_list(statement.get("Action"))
-
-
-def principals(statement: Statement) -> list[str]:
-    """Every principal a statement names; "*" for `"Principal": "*"` or `{"AWS": "*"}`."""
-    principal = statement.get("Principal")
-    if principal is None:
-        return []
-    if isinstance(principal, str):
-        return [principal]
-    return [p for values in principal.values() for p in as_list(values)]
-
-
-def public_allow(statement: Statement) -> bool:
-    return statement.get("Effect") == "Allow" and "*" in principals(statement)
-
-
-def wildcard_actions(statement: Statement) -> list[str]:
-    """`*`, `svc:*` and NotAction: actions no least-privilege statement grants (rule 15)."""
-    found = [a for a in actions(statement) if a == "*" or a.endswith(":*")]
-    return found + (["NotAction"] if "NotAction" in statement else [])
-
-
-def unscoped_actions(statement: Statement, allowed: frozenset[str]) -> list[str]:
-    """Actions granted on `Resource: "*"` that are not in `allowed` (rule 15)."""
-    if statement.get("Effect") != "Allow":
-        return []
-    if "*" not in as_list(statement.get("Resource")) and "NotResource" not in statement:
-        return []
-    return [a for a in actions(statement) if a not in allowed]
-
-
-def exact_arn_problems(statement: Statement, prefixes: tuple[str, ...]) -> list[str]:
-    """kms:… and secretsmanager:GetSecretValue must name exact ARNs, without wildcards."""
-    if statement.get("Effect") != "Allow" or not any(
-        a.startswith(prefixes) for a in actions(statement)
-    ):
-        return []
-    return [
-        r
-        for r in as_list(statement.get("Resource"))
-        if "*" in r or "?" in r or not r.startswith("arn:aws:")
-    ]
-
-
-def scoping_conditions(statement: Statement) -> list[str]:
-    """The condition keys that tie a grant to our resources or account (rule 22)."""
-    keys = [k for operator in statement.get("Condition", {}).values() for k in operator]
-    return [k for k in keys if SCOPING_CONDITION_KEYS.fullmatch(k)]
-
-
-def unconditioned_service_grants(statement: Statement, own_account: str) -> bool:
-    """An Allow to a service or another account with no scoping condition (rule 22)."""
-    if statement.get("Effect") != "Allow":
-        return False
-    outside = [
-        p
-        for p in principals(statement)
-        if p != f"arn:aws:iam::{own_account}:root"
-        and not p.startswith(f"arn:aws:iam::{own_account}:role/")
-    ]
-    return bool(outside) and not scoping_conditions(statement)
-
-
-# --- functions -------------------------------------------------------------------------------
+    """A resource's policy statements, or a parsed document's."""
+    if "inputs" in document_or_resource:
+        return document_statements(plain(document_or_resource["inputs"]["policy"]))
+    return document_statements(document_or_resource)
 
 
 def environment_problems(function: Resource) -> list[str]:
-    variables = function["inputs"].get("environment", {}).get("variables", {})
-    problems = []
-    for name, value in variables.items():
-        if not name.startswith("SPAPI_LAKE_"):
-            problems.append(f"{name}: not a SPAPI_LAKE_ variable")
-        if re.search(r"SECRET|TOKEN|PASSWORD|KEY", name) and not re.search(
-            r"_(ID|ARN|PREFIX|NAME)$", name
-        ):
-            problems.append(f"{name}: a secret's value, not its name")
-        if (
-            is_pulumi_secret(value)
-            or not isinstance(value, str)
-            or not NAME_OR_ARN.fullmatch(value)
-        ):
-            problems.append(f"{name}: not a name, ARN or number")
-        elif secret_looking(value):
-            problems.append(f"{name}: holds {secret_looking(value)}")
-    return problems
+    return rules.environment(plain(function["inputs"]))
 
 
 def permission_problems(permission: Resource) -> list[str]:
-    """Rule 14 for one aws.lambda_.Permission: names its source ARN and account, not `*`."""
-    inputs = permission["inputs"]
-    problems = [f"no {field}" for field in ("sourceArn", "sourceAccount") if not inputs.get(field)]
-    if "*" in str(inputs.get("principal", "*")):
-        problems.append(f"public principal {inputs.get('principal')!r}")
-    return problems
+    return rules.permission(plain(permission["inputs"]))
 
 
-def parameter_problems(parameter: Resource, key: str) -> list[str]:
-    """Rule 23: plain String config holds nothing secret-looking; SecureString uses `key`."""
-    inputs = parameter["inputs"]
-    kind = inputs.get("type")
-    if kind in ("String", "StringList"):
-        value = plain(inputs.get("value", inputs.get("insecureValue", "")))
-        return [f"a {kind} holding {marker}" for marker in secret_looking(value)]
-    if kind == "SecureString":
-        return [] if inputs.get("keyId") == key else [f"keyId {inputs.get('keyId')!r}, not the key"]
-    return [f"unknown type {kind!r}"]
-
-
-# --- state machines --------------------------------------------------------------------------
-
-
-def machines(definition: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    """A definition and every machine nested in it (Map ItemProcessor/Iterator, Parallel)."""
-    yield definition
-    for state in definition["States"].values():
-        nested = [state.get("ItemProcessor") or state.get("Iterator"), *state.get("Branches", [])]
-        for machine in filter(None, nested):
-            yield from machines(machine)
-
-
-def tasks(definition: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (name, state)
-        for machine in machines(definition)
-        for name, state in machine["States"].items()
-        if state["Type"] == "Task"
-    ]
-
-
-def invoked_function(task: Mapping[str, Any]) -> str | None:
-    """The Lambda ARN a task invokes (the optimised integration or a bare function ARN)."""
-    resource = str(task.get("Resource", ""))
-    if resource.startswith("arn:aws:states:::lambda:invoke"):
-        return str(task.get("Parameters", {}).get("FunctionName"))
-    return resource if ":lambda:" in resource and ":function:" in resource else None
-
-
-def task_problems(task: Mapping[str, Any]) -> list[str]:
-    """Rule 19 for one task: transient Lambda errors retried with bounded, jittered backoff;
-    every retrier bounded; a final Catch of States.ALL that keeps the input; a timeout."""
-    problems = []
-    retriers = task.get("Retry", [])
-    # One retrier or several (throttling may get a budget of its own), each with the backoff.
-    lambda_retriers = [
-        r for r in retriers if set(r.get("ErrorEquals", [])) & LAMBDA_TRANSIENT_ERRORS
-    ]
-    retried = {e for r in lambda_retriers for e in r["ErrorEquals"]}
-    if not retried >= LAMBDA_TRANSIENT_ERRORS:
-        problems.append(f"does not retry {sorted(LAMBDA_TRANSIENT_ERRORS - retried)}")
-    for r in lambda_retriers:
-        if r.get("BackoffRate", 1.0) < 2:
-            problems.append(f"BackoffRate {r.get('BackoffRate')} < 2")
-        if r.get("JitterStrategy") != "FULL":
-            problems.append(f"JitterStrategy {r.get('JitterStrategy')}, not FULL")
-    for r in retriers:
-        if not 1 <= r.get("MaxAttempts", 3) <= MAX_RETRY_ATTEMPTS:
-            problems.append(f"{r['ErrorEquals']}: MaxAttempts {r.get('MaxAttempts')} unbounded")
-        if not r.get("MaxDelaySeconds"):
-            problems.append(f"{r['ErrorEquals']}: no MaxDelaySeconds")
-    catches = task.get("Catch", [])
-    if not catches or catches[-1].get("ErrorEquals") != ["States.ALL"]:
-        problems.append("does not end in a Catch of States.ALL")
-    elif not str(catches[-1].get("ResultPath") or "").startswith("$."):
-        problems.append("its States.ALL Catch does not keep the input (ResultPath $.…)")
-    if not isinstance(task.get("TimeoutSeconds"), int) or task["TimeoutSeconds"] <= 0:
-        problems.append("no TimeoutSeconds")
-    return problems
-
-
-def definition_strings(value: Any) -> Iterator[str]:
-    """Every key and string value in a definition."""
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            yield str(k)
-            yield from definition_strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from definition_strings(v)
-    elif isinstance(value, str):
-        yield value
+def parameter_problems(parameter: Resource) -> list[str]:
+    return rules.parameter(plain(parameter["inputs"]))
 
 
 # --- schedules -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pytest
 from adapters.stepfunctions_workflow import execution_name
 from infra.state_machines import HANDLERS
 from infra.synth import ACCOUNT, MASK, ROOT, Synth, run, stack_config
+from policy import stack_rules as S
 from tests.infra import resources as q
 from tests.infra.resources import (
     ALARM,
@@ -47,26 +48,6 @@ from tests.infra.resources import (
 from wiring.cloud_config import NEEDS
 
 LWA_READERS = ("authenticate", "subscribe")
-# Actions that take no resource ARN, so `Resource: "*"` is the only way to grant them (rule 15).
-UNSCOPABLE = frozenset(
-    {
-        # X-Ray: no resource-level permissions at all.
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
-        # CloudWatch Logs vended delivery, which Step Functions logging uses: these actions
-        # accept only "*" (Step Functions developer guide, "IAM policies for logging").
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "logs:DescribeLogGroups",
-    }
-)
 APP_CREDENTIALS = (
     '{"clientId":"amzn1.application-oa2-client.test","clientSecret":"amzn1.oa2-cs.v1.SECRETVALUE"}'
 )
@@ -146,7 +127,9 @@ def test_rule_02_lake_and_trail_buckets_use_the_stack_key_by_full_arn_with_a_buc
     encrypted = [lake_bucket(synth)] + ([trail_bucket(synth)] if trail_on(synth) else [])
     assert log_bucket(synth) not in encrypted
     for bucket in encrypted:
-        assert q.kms_encryption_problems(synth, bucket, key) == [], bucket["name"]
+        assert q.encryption_problems(synth, bucket) == [], bucket["name"]
+        [rule] = q.encryption_rules(synth, bucket)
+        assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == key
     others = [b for b in q.buckets(synth).values() if b not in encrypted]
     assert others == [log_bucket(synth)], "every bucket but the access-log bucket uses the key"
 
@@ -159,6 +142,7 @@ def test_rule_02_decided_exception_the_access_log_bucket_uses_sse_s3(synth):
     default = rule["applyServerSideEncryptionByDefault"]
     assert default == {"sseAlgorithm": "AES256"}
     assert len(q.bucket_part(synth, log_bucket(synth), ENCRYPTION)) == 1
+    assert q.encryption_problems(synth, log_bucket(synth)) == []  # it receives access logs
 
 
 def test_rule_03_every_bucket_denies_requests_without_tls_on_bucket_and_objects(synth):
@@ -184,7 +168,9 @@ def test_rule_05_lake_and_trail_buckets_log_access_to_a_separate_compliant_bucke
         assert q.bucket_named(synth, logging["inputs"]["targetBucket"]) is logs
         assert bucket is not logs
         assert logging["inputs"].get("targetPrefix"), "each source logs under its own prefix"
+        assert q.logging_problems(synth, bucket) == []
     assert q.bucket_part(synth, logs, BUCKET_LOGGING) == []
+    assert q.logging_problems(synth, logs) == []
     assert q.public_access_problems(synth, logs) == []
     assert q.tls_only_problems(synth, logs) == []
     [logs_policy] = q.bucket_part(synth, logs, q.BUCKET_POLICY)
@@ -413,11 +399,14 @@ def test_rule_15_no_role_policy_grants_wildcard_or_service_wide_actions(synth):
 
 
 def test_rule_15_resource_star_only_for_actions_that_take_no_resource(synth):
-    """Rule 15: `Resource: "*"` only for the UNSCOPABLE actions above: X-Ray's, and the
+    """Rule 15: `Resource: "*"` only for policy/rules.py's UNSCOPABLE actions: X-Ray's, and the
     CloudWatch Logs delivery actions Step Functions logging needs, none of which accept a
     resource ARN."""
     for role, statement in all_role_statements(synth):
-        assert q.unscoped_actions(statement, UNSCOPABLE) == [], (role["name"], statement.get("Sid"))
+        assert q.unscoped_actions(statement, q.UNSCOPABLE) == [], (
+            role["name"],
+            statement.get("Sid"),
+        )
 
 
 def test_rule_15_kms_and_secret_reads_name_exact_arns(synth):
@@ -537,7 +526,8 @@ def test_rule_19_every_task_retries_transient_lambda_errors_and_ends_in_a_catch_
         tasks = q.tasks(definition)
         assert len(tasks) >= 2, machine
         for name, task in tasks:
-            assert q.task_problems(task) == [], f"{machine}.{name}"
+            problems = q.task_problems(task, definition["TimeoutSeconds"])
+            assert problems == [], f"{machine}.{name}"
 
 
 def test_rule_19_every_machine_has_a_deadline_and_every_task_outlives_its_function(synth):
@@ -693,11 +683,9 @@ def test_rule_22_every_service_and_sp_api_grant_on_the_key_is_conditioned(synth)
     assert outside >= 3  # SP-API, CloudWatch Logs, log delivery (and CloudTrail when on)
 
 
-def test_rule_22_the_key_is_protected_from_deletion():
-    """Rule 22: `protect=True`. Resource options never reach the mocks' inputs, so this reads
-    infra/key.py: its one aws.kms.Key is declared with ResourceOptions(protect=True)."""
-    source = (ROOT / "infra" / "key.py").read_text(encoding="utf-8")
-    assert q.protect_flags(source, "kms", "Key") == [True]
+def test_rule_22_the_key_is_protected_from_deletion(synth):
+    """Rule 22: `protect=True`, as the engine registered the key (synth records it)."""
+    assert q.protected(synth, q.key(synth))
 
 
 def test_rule_23_ssm_parameters_are_plain_config_or_secure_strings_under_the_stack_key(synth):
@@ -705,7 +693,9 @@ def test_rule_23_ssm_parameters_are_plain_config_or_secure_strings_under_the_sta
     parameters = synth.of_type(SSM_PARAMETER)
     assert parameters
     for parameter in parameters:
-        assert q.parameter_problems(parameter, q.key_arn(synth)) == [], parameter["name"]
+        assert q.parameter_problems(parameter) == [], parameter["name"]
+        if parameter["inputs"]["type"] == "SecureString":
+            assert parameter["inputs"]["keyId"] == q.key_arn(synth), parameter["name"]
 
 
 # --- The shared rate-limit table (rules 2, 4, 15 and 22, applied to DynamoDB) ----------------
@@ -723,8 +713,7 @@ def test_the_rate_limit_table_is_encrypted_with_the_stack_key_recoverable_and_pr
     assert inputs["serverSideEncryption"] == {"enabled": True, "kmsKeyArn": q.key_arn(synth)}
     assert inputs["pointInTimeRecovery"] == {"enabled": True}
     assert inputs["deletionProtectionEnabled"] is True
-    source = (ROOT / "infra" / "rate_limits.py").read_text(encoding="utf-8")
-    assert q.protect_flags(source, "dynamodb", "Table") == [True]
+    assert q.protected(synth, rate_limit_table(synth))
 
 
 def test_only_the_functions_calling_sp_api_touch_the_rate_limit_table_and_only_its_items(synth):
@@ -803,7 +792,9 @@ def test_rule_24_the_trail_bucket_meets_rules_1_to_5(synth):
     assert bucket is not lake_bucket(synth)
     assert bucket is not log_bucket(synth)
     assert q.public_access_problems(synth, bucket) == []
-    assert q.kms_encryption_problems(synth, bucket, q.key_arn(synth)) == []
+    assert q.encryption_problems(synth, bucket) == []
+    [rule] = q.encryption_rules(synth, bucket)
+    assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == q.key_arn(synth)
     assert q.tls_only_problems(synth, bucket) == []
     assert q.versioning_problems(synth, bucket) == []
     [logging] = q.bucket_part(synth, bucket, BUCKET_LOGGING)
@@ -939,8 +930,8 @@ def test_rule_27_only_authenticate_seals_tokens_and_no_state_selects_one_unseale
 # --- The checks bite -------------------------------------------------------------------------
 
 
-def _bucket_synth(**overrides: dict) -> Synth:
-    """A one-bucket synth that complies, with `overrides` replacing parts' inputs."""
+def _bucket_stack(**overrides: dict) -> tuple[S.Stack, S.Resource]:
+    """A one-bucket stack that complies, with `overrides` replacing parts' properties."""
     prefix = "bad-"
     arn = f"arn:aws:s3:::{prefix}0123abcd"
     key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/68ec3b34-c307-5684-942e-931c576a936f"
@@ -991,31 +982,27 @@ def _bucket_synth(**overrides: dict) -> Synth:
         },
     }
     parts.update(overrides)
-    resources = [{"type": q.BUCKET, "name": "b", "inputs": {"bucketPrefix": prefix}}]
-    resources += [
-        {"type": t, "name": f"b-{i}", "inputs": {"bucket": "b-id", **inputs}}
-        for i, (t, inputs) in enumerate(parts.items())
+    bucket = S.Resource("urn:b", q.BUCKET, "b", {"bucketPrefix": prefix, "arn": arn})
+    members = [bucket] + [
+        S.Resource(f"urn:b-{i}", t, f"b-{i}", {"bucket": arn[13:], **props}, {"bucket": ["urn:b"]})
+        for i, (t, props) in enumerate(parts.items())
     ]
-    return Synth("bad", "us-east-1", resources)
+    return S.Stack(members), bucket
 
 
 def test_the_bucket_checks_pass_a_good_bucket_and_fail_each_broken_rule():
-    good = _bucket_synth()
-    [bucket] = good.of_type(q.BUCKET)
-    key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/68ec3b34-c307-5684-942e-931c576a936f"
-    assert q.public_access_problems(good, bucket) == []
-    assert q.kms_encryption_problems(good, bucket, key) == []
-    assert q.tls_only_problems(good, bucket) == []
-    assert q.versioning_problems(good, bucket) == []
+    good, bucket = _bucket_stack()
+    for check in S.BUCKET_CHECKS[:-1]:  # (rule 5's logging: next test)
+        assert check(good, bucket) == [], check.__name__
 
-    open_acls = _bucket_synth(
+    open_acls, _ = _bucket_stack(
         **{
             q.PUBLIC_ACCESS: {"blockPublicAcls": False},
             q.OWNERSHIP: {"rule": {"objectOwnership": "ObjectWriter"}},
         }
     )
-    assert len(q.public_access_problems(open_acls, bucket)) == 5
-    alias = _bucket_synth(
+    assert len(S.bucket_public_access_problems(open_acls, bucket)) == 5
+    alias, _ = _bucket_stack(
         **{
             ENCRYPTION: {
                 "rules": [
@@ -1029,10 +1016,15 @@ def test_the_bucket_checks_pass_a_good_bucket_and_fail_each_broken_rule():
             }
         }
     )
-    assert len(q.kms_encryption_problems(alias, bucket, key)) == 2
-    no_tls = _bucket_synth(**{q.BUCKET_POLICY: {"policy": json.dumps({"Statement": []})}})
-    assert q.tls_only_problems(no_tls, bucket) != []
-    objects_only = _bucket_synth(
+    assert len(S.bucket_encryption_problems(alias, bucket)) == 2
+    sse_s3 = {"rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}
+    not_a_log_bucket, _ = _bucket_stack(**{ENCRYPTION: sse_s3})
+    assert S.bucket_encryption_problems(not_a_log_bucket, bucket) == [
+        "SSE-S3 on a bucket that receives no access logs"
+    ]
+    no_tls, _ = _bucket_stack(**{q.BUCKET_POLICY: {"policy": json.dumps({"Statement": []})}})
+    assert S.bucket_tls_problems(no_tls, bucket) != []
+    objects_only, _ = _bucket_stack(
         **{
             q.BUCKET_POLICY: {
                 "policy": json.dumps(
@@ -1051,8 +1043,8 @@ def test_the_bucket_checks_pass_a_good_bucket_and_fail_each_broken_rule():
             }
         }
     )
-    assert q.tls_only_problems(objects_only, bucket) != []
-    sloppy = _bucket_synth(
+    assert S.bucket_tls_problems(objects_only, bucket) != []
+    sloppy, _ = _bucket_stack(
         **{
             q.VERSIONING: {"versioningConfiguration": {"status": "Suspended"}},
             q.LIFECYCLE: {
@@ -1066,7 +1058,7 @@ def test_the_bucket_checks_pass_a_good_bucket_and_fail_each_broken_rule():
             },
         }
     )
-    assert len(q.versioning_problems(sloppy, bucket)) == 3
+    assert len(S.bucket_versioning_problems(sloppy, bucket)) == 3
 
 
 def test_the_policy_checks_flag_wildcards_unscoped_resources_and_public_principals():
@@ -1075,7 +1067,7 @@ def test_the_policy_checks_flag_wildcards_unscoped_resources_and_public_principa
     assert q.wildcard_actions({"Effect": "Allow", "NotAction": "iam:*", "Resource": "x"})
     assert q.wildcard_actions({"Effect": "Allow", "Action": "s3:Get*", "Resource": "x"}) == []
     star = {"Effect": "Allow", "Action": ["s3:GetObject", "xray:PutTraceSegments"], "Resource": "*"}
-    assert q.unscoped_actions(star, UNSCOPABLE) == ["s3:GetObject"]
+    assert q.unscoped_actions(star, q.UNSCOPABLE) == ["s3:GetObject"]
     kms_star = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "arn:aws:kms:*:1:key/*"}
     assert q.exact_arn_problems(kms_star, ("kms:",)) == ["arn:aws:kms:*:1:key/*"]
     assert q.public_allow({"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage"})
@@ -1111,11 +1103,14 @@ def test_the_function_checks_flag_secrets_in_environments_and_parameters():
     def parameter(inputs: dict) -> q.Resource:
         return {"type": SSM_PARAMETER, "name": "p", "inputs": inputs}
 
-    assert q.parameter_problems(parameter({"type": "String", "value": "NA"}), key) == []
-    assert q.parameter_problems(parameter({"type": "String", "value": '{"clientSecret": 1}'}), key)
-    assert q.parameter_problems(parameter({"type": "SecureString", "value": "x"}), key)
+    assert q.parameter_problems(parameter({"type": "String", "value": "NA"})) == []
+    assert q.parameter_problems(parameter({"type": "String", "value": '{"clientSecret": 1}'}))
+    assert q.parameter_problems(parameter({"type": "SecureString", "value": "x"}))
     assert q.parameter_problems(
-        parameter({"type": "SecureString", "value": "x", "keyId": "alias/aws/ssm"}), key
+        parameter({"type": "SecureString", "value": "x", "keyId": "alias/aws/ssm"})
+    )
+    assert (
+        q.parameter_problems(parameter({"type": "SecureString", "value": "x", "keyId": key})) == []
     )
     assert q.secret_markers('{"url": "https://x?X-Amz-Signature=abc"}') == ["X-Amz-Signature"]
 
@@ -1146,7 +1141,11 @@ def test_the_task_checks_flag_each_missing_safeguard():
     ]
     assert q.task_problems({**good, "Retry": split}) == []
     assert q.task_problems({**good, "Retry": split[:1]}) == [f"does not retry ['{throttled}']"]
-    slow = {**good["Retry"][0], "BackoffRate": 1.5, "JitterStrategy": "NONE", "MaxAttempts": 99}
+    endless = {**good["Retry"][0], "MaxAttempts": 99, "MaxDelaySeconds": 3600}
+    assert q.task_problems({**good, "Retry": [endless]}, deadline=86400) == [
+        f"{endless['ErrorEquals']}: retries outlast the machine's deadline"
+    ]
+    slow = {**good["Retry"][0], "BackoffRate": 1.5, "JitterStrategy": "NONE", "MaxAttempts": 999}
     assert len(q.task_problems({**good, "Retry": [slow]})) == 3
     assert q.task_problems({**good, "Retry": [{**good["Retry"][0], "MaxDelaySeconds": None}]})
     assert q.task_problems({**good, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "F"}]})
@@ -1156,13 +1155,13 @@ def test_the_task_checks_flag_each_missing_safeguard():
     assert q.tasks(nested) == [("T", good)]
 
 
-def test_the_protect_check_reads_resource_options():
-    protected = "aws.kms.Key('k', opts=pulumi.ResourceOptions(parent=self, protect=True))"
-    assert q.protect_flags(protected, "kms", "Key") == [True]
-    assert q.protect_flags(
-        "aws.kms.Key('k', opts=pulumi.ResourceOptions(parent=self))", "kms", "Key"
-    ) == [False]
-    assert q.protect_flags("aws.kms.Key('k')", "kms", "Key") == [False]
+def test_the_protect_check_flags_an_unprotected_key_or_table():
+    key = S.Resource("urn:k", q.KEY, "k", {}, protect=True)
+    table = S.Resource("urn:t", q.TABLE, "t", {}, protect=False)
+    bucket = S.Resource("urn:b", q.BUCKET, "b", {}, protect=False)
+    assert S.protected(S.Stack([key, table, bucket])) == [
+        S.Violation("urn:t", "not protected (ResourceOptions(protect=True))")
+    ]
 
 
 def test_a_stack_without_its_key_grant_fails_rule_6(synths):

@@ -25,7 +25,7 @@ MYPY = (
     "--cache-dir",
     str(ROOT / ".mypy_cache"),
 )
-PACKAGES = ("infra",)
+PACKAGES = ("infra", "policy")
 REVEALED = re.compile(r'^(?P<file>[^:]+):(?P<line>\d+): note: Revealed type is "(?P<type>.*)"$')
 
 
@@ -41,7 +41,7 @@ def mypy(cwd: Path, *targets: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """The repository's shape (infra/ and src/ linked in), where a test may add a ./lake
+    """The repository's shape (infra/, policy/ and src/ linked in), where a test may add a ./lake
     without touching the real checkout."""
     for name in (*PACKAGES, "src"):
         (tmp_path / name).symlink_to(ROOT / name, target_is_directory=True)

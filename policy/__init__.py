@@ -1,0 +1,1 @@
+"""The security checklist as code: pure rules (standard library only) and a Pulumi policy pack."""
