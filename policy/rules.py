@@ -173,9 +173,7 @@ def versioning(props: Props) -> list[str]:
 
 def lifecycle(props: Props) -> list[str]:
     rules = [
-        r
-        for r in as_list(props.get("rules"))
-        if r.get("status") == "Enabled" and not r.get("filter") and not r.get("prefix")
+        r for r in as_list(props.get("rules")) if r.get("status") == "Enabled" and _everywhere(r)
     ]
     # The engine passes numbers as floats.
     aborts: list[float] = [
@@ -190,6 +188,13 @@ def lifecycle(props: Props) -> list[str]:
     if not any((r.get("noncurrentVersionExpiration") or {}).get("noncurrentDays") for r in rules):
         problems.append("noncurrent versions never expire")
     return problems
+
+
+def _everywhere(rule: Props) -> bool:
+    """A lifecycle rule for the whole bucket: no prefix, tag or size in its filter (the state
+    read back may spell an empty filter with empty fields)."""
+    scope = [v for v in (rule.get("filter") or {}).values() if v not in (None, "", {}, [])]
+    return not scope and not rule.get("prefix")
 
 
 # --- Queue: rules 6-10 -----------------------------------------------------------------------

@@ -94,7 +94,7 @@ def bucket_public_access_problems(stack: Stack, bucket: Resource) -> list[str]:
     problems += missing + (r.ownership(owner.props) if owner else [])
     if stack.parts(bucket, r.BUCKET_ACL):
         problems += r.acl({})
-    problems += r.bucket(bucket.props)
+    # (The bucket's own ACL is checked on its inputs: its state lists the owner's grant.)
     for policy in stack.parts(bucket, r.BUCKET_POLICY):
         problems += r.resource_policy(policy.props)
     return problems
@@ -195,7 +195,7 @@ def stack_key(stack: Stack) -> list[Violation]:
     for type_, path in _KEY_PATHS.items():
         for member in stack.of_type(type_):
             named = _at(member.props, path)
-            if named is not None and named not in keys:
+            if named and named not in keys:
                 out.append(Violation(member.urn, f"encrypted with {named!r}, not the stack key"))
     return out
 

@@ -325,7 +325,8 @@ def bucket_part(synth: Synth, bucket: Resource, type_: str) -> list[Resource]:
 
 
 def public_access_problems(synth: Synth, bucket: Resource) -> list[str]:
-    return stack_rules.bucket_public_access_problems(stack(synth), member(synth, bucket))
+    problems = rules.bucket(plain(bucket["inputs"]))  # as declared: no ACL, no grants
+    return problems + stack_rules.bucket_public_access_problems(stack(synth), member(synth, bucket))
 
 
 def encryption_problems(synth: Synth, bucket: Resource) -> list[str]:

@@ -18,6 +18,7 @@ import pytest
 from adapters.stepfunctions_workflow import execution_name
 from infra.state_machines import HANDLERS
 from infra.synth import ACCOUNT, MASK, ROOT, Synth, run, stack_config
+from policy import rules
 from policy import stack_rules as S
 from tests.infra import resources as q
 from tests.infra.resources import (
@@ -1059,6 +1060,14 @@ def test_the_bucket_checks_pass_a_good_bucket_and_fail_each_broken_rule():
         }
     )
     assert len(S.bucket_versioning_problems(sloppy, bucket)) == 3
+    tidy = {
+        "status": "Enabled",
+        "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7.0},  # as the engine sends it
+        "noncurrentVersionExpiration": {"noncurrentDays": 90.0},
+    }
+    read_back = {**tidy, "filter": {"prefix": "", "tag": None}}  # an empty filter, as state
+    assert rules.lifecycle({"rules": [read_back]}) == []
+    assert len(rules.lifecycle({"rules": [{**tidy, "filter": {"prefix": "logs/"}}]})) == 2
 
 
 def test_the_policy_checks_flag_wildcards_unscoped_resources_and_public_principals():
