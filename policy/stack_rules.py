@@ -107,8 +107,11 @@ def bucket_encryption_problems(stack: Stack, bucket: Resource) -> list[str]:
     if encryption is None:
         return problems
     problems = r.default_encryption(encryption.props)
-    [rule] = as_list(encryption.props["rules"]) or [{}]
-    sse_s3 = (rule.get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm") == "AES256"
+    defaults = [
+        rule.get("applyServerSideEncryptionByDefault") or {}
+        for rule in as_list(encryption.props.get("rules"))
+    ]
+    sse_s3 = any(default.get("sseAlgorithm") == "AES256" for default in defaults)
     if sse_s3 and not receives_access_logs(stack, bucket):
         problems.append("SSE-S3 on a bucket that receives no access logs")
     return problems
