@@ -12,7 +12,7 @@ import logging
 import math
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -34,30 +34,35 @@ MAX_CONFLICTS = 50  # lost conditional writes in a row before giving up (a retry
 
 @dataclass(frozen=True)
 class BucketState:
-    """One item: the slot after the last reserved one, and the limit it refills at."""
+    """One item: the slot after the last reserved one (tat), the limit it refills at, and when
+    it was last full, from which on its tokens are refills."""
 
     tat: float
     rate: float
     burst: int
-    version: int
+    version: int = 0
+    full_at: float = 0.0
 
     @property
     def interval(self) -> float:
         return 1.0 / self.rate
 
-    def reserve(self, now: float) -> tuple[float, float]:
-        """(the new tat, the moment this caller may call)."""
+    def reserve(self, now: float) -> tuple[BucketState, float, bool]:
+        """(the bucket after taking a token, when that token is there, whether it is a refill:
+        a token Amazon's bucket, which began at our first call's arrival, may lack yet)."""
+        full_at = now if self.tat <= now else self.full_at
         tat = max(self.tat, now) + self.interval
-        return tat, max(now, tat - self.burst * self.interval)
+        slot = tat - self.burst * self.interval
+        return replace(self, tat=tat, full_at=full_at), slot, slot > full_at + 1e-6
 
-    def drained(self, now: float) -> float:
+    def drained(self, now: float) -> BucketState:
         """Amazon says the bucket is empty: the next token is one interval away."""
-        return max(self.tat, now + self.burst * self.interval)
+        return replace(self, tat=max(self.tat, now + self.burst * self.interval))
 
-    def rerated(self, rate: float, now: float) -> float:
+    def rerated(self, rate: float, now: float) -> BucketState:
         """The same backlog in tokens, at the new rate."""
         backlog = (self.tat - now) / self.interval
-        return now + backlog / rate
+        return replace(self, tat=now + backlog / rate, rate=rate)
 
 
 class DynamoDbRateLimiter:
@@ -97,14 +102,13 @@ class DynamoDbRateLimiter:
         if ticket is not None:
             wait = ticket.not_before - self._now()
         else:
-            allowed = self._reserve(operation, key)
-            wait = allowed - self._now()
+            # A refilled token may reach Amazon before Amazon's refill: its bucket's clock
+            # starts at our first call's arrival, a little after ours. Keep a margin behind it.
+            slot, refill = self._reserve(operation, key)
+            not_before = slot + (self._margin if refill else 0.0)
+            wait = not_before - self._now()
             if wait > self._max_wait:
-                raise RateLimitedError(
-                    operation, key, allowed + self._margin, waited_for=seconds_text(wait)
-                )
-            if wait > 0:
-                wait += self._margin
+                raise RateLimitedError(operation, key, not_before, waited_for=seconds_text(wait))
         if wait > 0:
             self._clock.sleep(wait)
         return max(0.0, wait)
@@ -119,11 +123,11 @@ class DynamoDbRateLimiter:
         if not math.isfinite(rate) or rate <= 0 or self._rates.get(bucket) == rate:
             return
         log.info("rate limit of %s is now %s/s", operation, rate)
-        self._update(operation, key, lambda state, now: (state.rerated(rate, now), rate))
+        self._update(operation, key, lambda state, now: state.rerated(rate, now))
 
     def throttled(self, operation: str, key: str = "") -> None:
         """Record a 429 for everyone: the next caller waits a whole refill interval."""
-        self._update(operation, key, lambda state, now: (state.drained(now), state.rate))
+        self._update(operation, key, lambda state, now: state.drained(now))
 
     # -- the item ----------------------------------------------------------------------------
     def _now(self) -> float:
@@ -132,26 +136,26 @@ class DynamoDbRateLimiter:
     def _bucket(self, operation: str, key: str) -> str:
         return "#".join(part for part in (self._application, key, operation) if part)
 
-    def _reserve(self, operation: str, key: str) -> float:
-        allowed = 0.0
+    def _reserve(self, operation: str, key: str) -> tuple[float, bool]:
+        taken: tuple[float, bool] = (0.0, False)
 
-        def take(state: BucketState, now: float) -> tuple[float, float]:
-            nonlocal allowed
-            tat, allowed = state.reserve(now)
-            return tat, state.rate
+        def take(state: BucketState, now: float) -> BucketState:
+            nonlocal taken
+            after, slot, refill = state.reserve(now)
+            taken = (slot, refill)
+            return after
 
         self._update(operation, key, take)
-        return allowed
+        return taken
 
     def _update(self, operation: str, key: str, change: Any) -> None:
         """Read, change and conditionally write the item until no other caller interferes."""
         bucket = self._bucket(operation, key)
         for _ in range(MAX_CONFLICTS):
             state = self._read(operation, bucket)
-            now = self._now()
-            tat, rate = change(state, now)
-            if self._write(bucket, state, tat, rate):
-                self._rates[bucket] = rate
+            changed: BucketState = change(state, self._now())
+            if self._write(bucket, state, changed):
+                self._rates[bucket] = changed.rate
                 return
         raise AwsServiceError(f"rate-limit bucket {bucket}: too many concurrent updates")
 
@@ -170,16 +174,19 @@ class DynamoDbRateLimiter:
             rate=float(item["rate"]["N"]),
             burst=int(item["burst"]["N"]),
             version=int(item["version"]["N"]),
+            full_at=float(item.get("full_at", {"N": "0"})["N"]),
         )
 
-    def _write(self, bucket: str, state: BucketState, tat: float, rate: float) -> bool:
+    def _write(self, bucket: str, state: BucketState, changed: BucketState) -> bool:
+        """Write `changed` if the item is still `state`; False when another caller won."""
         item = {
             "bucket": {"S": bucket},
-            "tat": {"N": f"{tat:.6f}"},
-            "rate": {"N": repr(rate)},
-            "burst": {"N": str(state.burst)},
+            "tat": {"N": f"{changed.tat:.6f}"},
+            "rate": {"N": repr(changed.rate)},
+            "burst": {"N": str(changed.burst)},
+            "full_at": {"N": f"{changed.full_at:.6f}"},
             "version": {"N": str(state.version + 1)},
-            "expires_at": {"N": str(int(max(tat, self._now())) + IDLE_SECONDS)},
+            "expires_at": {"N": str(int(max(changed.tat, self._now())) + IDLE_SECONDS)},
         }
         condition: dict[str, Any] = (
             {

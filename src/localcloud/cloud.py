@@ -207,6 +207,9 @@ class LocalCloud:
             "SPAPI_LAKE_RATE_LIMIT_TABLE": stack.rate_limit_table,
             "SPAPI_LAKE_THROTTLE_DEADLINE_HOURS": "24",
             "SPAPI_LAKE_MAX_INGEST_ATTEMPTS": "5",
+            # A call's delay from its reservation to Amazon is real time, about 0.1 s on a busy
+            # machine; in simulated seconds that is scale times longer.
+            "SPAPI_LAKE_RATE_LIMIT_MARGIN_SECONDS": f"{min(60.0, 1.0 + 0.1 * self.clock.scale):g}",
         }
 
     def cold_start(self) -> None:

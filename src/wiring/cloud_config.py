@@ -41,6 +41,8 @@ VARIABLES = {
     "throttle_deadline_hours": "SPAPI_LAKE_THROTTLE_DEADLINE_HOURS",
     # How many executions one report may have: the first, then restarts after failures.
     "max_ingest_attempts": "SPAPI_LAKE_MAX_INGEST_ATTEMPTS",
+    # Seconds every call keeps behind its reserved slot, for the network's jitter (default 1).
+    "rate_limit_margin_seconds": "SPAPI_LAKE_RATE_LIMIT_MARGIN_SECONDS",
 }
 _SEAL = ("stack", "kms_key_id")
 _SP_API = ("region", "rate_limit_table")
@@ -86,6 +88,7 @@ class CloudConfig:
     rate_limit_table: str | None = None
     throttle_deadline_hours: int = DEFAULT_THROTTLE_DEADLINE_HOURS
     max_ingest_attempts: int = DEFAULT_MAX_INGEST_ATTEMPTS
+    rate_limit_margin_seconds: float = 1.0
 
     @property
     def spapi_endpoint(self) -> str | None:
@@ -133,6 +136,14 @@ def _parse(field: str, name: str, text: str) -> Any:
         if not text.isdigit() or int(text) <= 0:
             raise ConfigError(f"{name}={text!r} is not a positive whole number")
         return int(text)
+    if field == "rate_limit_margin_seconds":
+        try:
+            margin = float(text)
+        except ValueError:
+            margin = -1.0
+        if not 0 <= margin <= 60:
+            raise ConfigError(f"{name}={text!r} is not a number of seconds from 0 to 60")
+        return margin
     if field == "ingest_unconfigured":
         if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
             raise ConfigError(f"{name}={text!r} is not a boolean: use true or false")

@@ -136,6 +136,7 @@ class CloudContainer(containers.DeclarativeContainer):
         table=config.rate_limit_table,
         clock=clock,
         max_wait_seconds=10.0,
+        margin_seconds=config.rate_limit_margin_seconds,
     )
     # reconcile runs outside any workflow, on a schedule: it may sleep longer for its tokens.
     reconcile_limiter = providers.Singleton(
@@ -144,6 +145,7 @@ class CloudContainer(containers.DeclarativeContainer):
         table=config.rate_limit_table,
         clock=clock,
         max_wait_seconds=120.0,
+        margin_seconds=config.rate_limit_margin_seconds,
     )
     pacer = providers.Singleton(
         Pacer,

@@ -169,9 +169,13 @@ def test_a_revoked_refresh_token_fails_fast_with_a_clear_cause(cloud):
     cloud.cold_start()  # a warm function would still hold a valid access token
     calls_before = cloud.dispatcher.calls.get("authenticate", 0)
     execution = cloud.wait(cloud.start("request-reports", {"reportTypes": [SHIPMENTS]}))
-    failures = execution.output["failures"]
-    assert execution.output["reports"] == []
-    assert "InvalidGrantError" in json.dumps(failures)
+    # Visible: the execution fails, and its cause lists the request and why.
+    assert execution.status == "FAILED"
+    assert execution.error == "RequestsUnplacedError"
+    cause = json.loads(execution.cause)
+    assert cause["reports"] == []
+    assert [f["error"] for f in cause["failures"]] == ["InvalidGrantError"]
+    assert "authorise" in cause["failures"][0]["cause"]
     assert cloud.dispatcher.calls["authenticate"] - calls_before == 1
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from adapters.stepfunctions_workflow import MAX_NAME, StepFunctionsWorkflow, execution_name
 from domain.errors import ConfigError
-from domain.model import FinishedReport, ReportStatus
+from domain.model import FinishedReport, ReportStatus, Start
 from tests.integration.aws.conftest import ACCOUNT, REGION
 
 VALID = re.compile(r"[A-Za-z0-9_-]{1,80}")
@@ -83,8 +83,8 @@ def machine(sfn: Any) -> str:
 def test_a_duplicate_notification_is_ingested_once(sfn: Any, machine: str) -> None:
     workflow = StepFunctionsWorkflow(sfn, machine)
 
-    assert workflow.start_ingest(FINISHED) is True
-    assert workflow.start_ingest(FINISHED) is False
+    assert workflow.start_ingest(FINISHED) is Start.STARTED
+    assert workflow.start_ingest(FINISHED) is Start.EXISTS
 
     executions = sfn.list_executions(stateMachineArn=machine)["executions"]
     assert [e["name"] for e in executions] == ["A3TH9S8BH6GOGM-50000000001"]
@@ -110,7 +110,7 @@ def test_the_execution_input_names_the_report_and_holds_nothing_secret(
 def test_a_vendor_report_is_named_after_its_account(sfn: Any, machine: str) -> None:
     vendor = FinishedReport("7001", "GET_VENDOR_SALES_REPORT", ReportStatus.DONE, account_id="V1")
 
-    assert StepFunctionsWorkflow(sfn, machine).start_ingest(vendor) is True
+    assert StepFunctionsWorkflow(sfn, machine).start_ingest(vendor) is Start.STARTED
 
     assert sfn.list_executions(stateMachineArn=machine)["executions"][0]["name"] == "V1-7001"
 
