@@ -141,8 +141,8 @@ def _parse(field: str, name: str, text: str) -> Any:
             margin = float(text)
         except ValueError:
             margin = -1.0
-        if not 0 <= margin <= 60:
-            raise ConfigError(f"{name}={text!r} is not a number of seconds from 0 to 60")
+        if not 0 <= margin <= 600:
+            raise ConfigError(f"{name}={text!r} is not a number of seconds from 0 to 600")
         return margin
     if field == "ingest_unconfigured":
         if text.lower() not in ("true", "false", "1", "0", "yes", "no"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ import pytest
 from adapters.dynamodb_rate_limit import IDLE_SECONDS, DynamoDbRateLimiter
 from domain.errors import ConfigError, RateLimitedError
 from domain.pacing import Ticket
+from localcloud.atomic import atomic_dynamodb
 from tests.integration.aws.conftest import count_calls
 
 TABLE = "spapi-lake-dev-rate-limits"
@@ -343,11 +343,6 @@ def test_a_missing_table_is_a_one_line_config_error(
 @contextmanager
 def _atomic_moto_requests() -> Iterator[None]:
     # moto checks a write's condition and stores the item without a lock, where DynamoDB is
-    # atomic; a long switch interval keeps each request's handling in one piece, so the race
-    # under test is only the limiter's.
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1.0)
-    try:
+    # atomic: LocalCloud's lock makes it so, and the race under test is only the limiter's.
+    with atomic_dynamodb():
         yield
-    finally:
-        sys.setswitchinterval(interval)
