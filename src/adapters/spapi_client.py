@@ -15,6 +15,7 @@ from adapters.lwa import NOTIFICATIONS_SCOPE
 from adapters.rate_limit import Limiter, RateLimiter
 from domain.errors import (
     AccessDeniedError,
+    AccessTokenExpiredError,
     ConflictError,
     InvalidRequestError,
     ReportNotFoundError,
@@ -144,14 +145,16 @@ def _error(
     operation: str, response: httpx.Response, request_id: str | None, *, secrets: list[str]
 ) -> SpApiError:
     status = response.status_code
-    code, message = _first_error(_json(response))
+    code, message, details = _first_error(_json(response))
     if message is None:
         message = response.reason_phrase or "no error message"
     # Amazon's messages are not ours to trust: one line, bounded, and no token echoed back.
     message = " ".join(message.split())[:_MAX_MESSAGE]
     for secret in secrets:
         message = message.replace(secret, "***")
-    if status in _ERRORS:
+    if status == 403 and "expired" in (details or "").lower():
+        cls: type[SpApiError] = AccessTokenExpiredError
+    elif status in _ERRORS:
         cls = _ERRORS[status]
     elif status >= 500:
         cls = SpApiServerError
@@ -160,12 +163,14 @@ def _error(
     return cls(operation, message, status=status, code=code, request_id=request_id)
 
 
-def _first_error(body: Any) -> tuple[str | None, str | None]:
+def _first_error(body: Any) -> tuple[str | None, str | None, str | None]:
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
-        return None, None
-    code, message = errors[0].get("code"), errors[0].get("message")
+        return None, None, None
+    first = errors[0]
+    code, message, details = first.get("code"), first.get("message"), first.get("details")
     return (
         code if isinstance(code, str) else None,
         message if isinstance(message, str) else None,
+        details if isinstance(details, str) else None,
     )

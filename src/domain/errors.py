@@ -91,6 +91,11 @@ class AccessDeniedError(SpApiError):
     """403 from SP-API: the app lacks the role for this report type, or needs an RDT."""
 
 
+class AccessTokenExpiredError(AccessDeniedError):
+    """403 because the access token expired, e.g. after a step waited longer than the token
+    lives. Authenticate again and repeat the call; nothing else is wrong."""
+
+
 class InvalidRequestError(SpApiError):
     """400: the request does not fit Amazon's contract. Not retried."""
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from domain.errors import (
+    AccessTokenExpiredError,
     RateLimitedError,
     SpApiError,
     SpApiServerError,
@@ -18,6 +19,8 @@ from domain.requesting import ReportRequester, RequestedReport, matches
 
 # After a fault, a group that made progress comes back this soon, its progress kept.
 FAULT_PAUSE_SECONDS = 5
+# A token that expired while a step waited: back through Authenticate at once.
+TOKEN_PAUSE_SECONDS = 1
 _FAULTS = (SpApiServerError, ThrottledError)
 
 
@@ -94,6 +97,9 @@ class ReportPlacer:
                 self._run(progress)
         except _Interrupted:
             return progress.freeze(), self._pacer.pause(pace, FAULT_PAUSE_SECONDS)
+        except AccessTokenExpiredError:
+            # The loop back goes through Authenticate: a fresh token, and nothing lost.
+            return progress.freeze(), self._pacer.pause(pace, TOKEN_PAUSE_SECONDS)
         except RateLimitedError as limited:
             try:
                 return progress.freeze(), self._pacer.wait(pace, limited)
@@ -116,7 +122,7 @@ class ReportPlacer:
                 continue
             try:
                 report_id = self._requester.create(request)
-            except RateLimitedError:
+            except (RateLimitedError, AccessTokenExpiredError):
                 raise
             except _FAULTS as fault:
                 if len(progress.placed) + len(progress.failed) > placed_before:

@@ -7,7 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from domain.errors import ReportNotReadyError, SpApiError, ThrottleDeadlineError
+from domain.errors import (
+    AccessTokenExpiredError,
+    ReportNotReadyError,
+    SpApiError,
+    ThrottleDeadlineError,
+)
 from domain.locating import DocumentFetcher
 from domain.model import Report, ReportStatus
 from domain.pacing import Pacer
@@ -177,3 +182,27 @@ def test_a_done_report_without_a_document_is_an_sp_api_error() -> None:
         world.fetcher.fetch(SELLER, REPORT_ID, None, None)
     assert raised.value.operation == "getReport"
     assert world.api.document_calls == 0
+
+
+def test_a_token_that_expired_while_waiting_goes_back_through_authenticate_with_the_report() -> (
+    None
+):
+    # given the access token expired while the step waited for its rate limit
+    world = World()
+    world.report(ReportStatus.DONE)
+    expired = AccessTokenExpiredError("getReportDocument", "The access token has expired")
+
+    def refused(seller_id: str, document_id: str) -> None:
+        raise expired
+
+    world.api.get_report_document = refused  # type: ignore[method-assign]
+
+    # when the step runs
+    fetched = world.fetcher.fetch(SELLER, REPORT_ID, None, None)
+
+    # then it pauses (the workflow's loop re-authenticates) and keeps the report it has
+    assert fetched.report is not None
+    assert fetched.document is None
+    assert fetched.pace.waiting
+    assert fetched.pace.ticket is None
+    assert world.api.get_report_calls == 1

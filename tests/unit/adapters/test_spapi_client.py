@@ -10,6 +10,7 @@ import pytest
 from adapters.spapi_client import GRANTLESS_KEY, SpApiClient
 from domain.errors import (
     AccessDeniedError,
+    AccessTokenExpiredError,
     ConflictError,
     InvalidRequestError,
     ReportNotFoundError,
@@ -183,3 +184,25 @@ def test_the_rate_limit_header_is_adopted_for_that_operation_and_seller() -> Non
     limiter = client._limiter
     assert limiter.bucket("getReport", "S1").rate == 0.5
     assert limiter.bucket("getReport", GRANTLESS_KEY).rate == 2.0
+
+
+def test_an_expired_access_token_is_its_own_error_so_the_workflow_authenticates_again() -> None:
+    script = Script(
+        [
+            reply(
+                403,
+                {
+                    "errors": [
+                        {
+                            "code": "Unauthorized",
+                            "message": "Access to requested resource is denied.",
+                            "details": "The access token you provided has expired.",
+                        }
+                    ]
+                },
+            )
+        ]
+    )
+
+    with pytest.raises(AccessTokenExpiredError, match="HTTP 403"):
+        get_report(make_client(script))
