@@ -167,16 +167,34 @@ def _fail_with_cause(error: str | None = None) -> State:
     return state
 
 
+# Waits up to this long go straight back to the step, with the token sealed before them.
+SHORT_WAIT_SECONDS = 300
+
+
 def _wait_for_token(pace_path: str, next_state: str) -> State:
     """The execution waits for its reserved token here, billed nothing."""
     return {"Type": "Wait", "SecondsPath": f"{pace_path}.waitSeconds", "Next": next_state}
 
 
-def _must_wait(pace_path: str, wait_state: str, default: str) -> State:
+def _must_wait(pace_path: str, default: str) -> State:
+    """A short wait keeps the sealed token (it lives at least 10 minutes after Authenticate);
+    a longer one seals a new token after it. A token that expires anyway comes back as a pause
+    (AccessTokenExpiredError), which goes through Authenticate too."""
     return {
         "Type": "Choice",
         "Choices": [
-            {"Variable": f"{pace_path}.waiting", "BooleanEquals": True, "Next": wait_state}
+            {
+                "And": [
+                    {"Variable": f"{pace_path}.waiting", "BooleanEquals": True},
+                    {
+                        "Variable": f"{pace_path}.waitSeconds",
+                        "NumericLessThanEquals": SHORT_WAIT_SECONDS,
+                    },
+                    {"Variable": f"{pace_path}.ticket", "IsNull": False},
+                ],
+                "Next": "WaitBriefly",
+            },
+            {"Variable": f"{pace_path}.waiting", "BooleanEquals": True, "Next": "WaitForToken"},
         ],
         "Default": default,
     }
@@ -229,7 +247,8 @@ def request_reports_definition(
             on_error="GroupFailed",
             retry=sp_api,
         ),
-        "MustWait": _must_wait("$.progress.pace", "WaitForToken", "GroupPlaced"),
+        "MustWait": _must_wait("$.progress.pace", "GroupPlaced"),
+        "WaitBriefly": _wait_for_token("$.progress.pace", "Place"),
         # Through Authenticate again: a wait may outlast the sealed token.
         "WaitForToken": _wait_for_token("$.progress.pace", "Authenticate"),
         # Neither record state copies $.auth: the sealed token never reaches the output.
@@ -397,7 +416,8 @@ def ingest_report_definition(
                 on_error="Failed",
                 retry=sp_api,
             ),
-            "MustWait": _must_wait("$.fetched.pace", "WaitForToken", "StoreReport"),
+            "MustWait": _must_wait("$.fetched.pace", "StoreReport"),
+            "WaitBriefly": _wait_for_token("$.fetched.pace", "FetchDocument"),
             # Through Authenticate again: a wait may outlast the sealed token.
             "WaitForToken": _wait_for_token("$.fetched.pace", "Authenticate"),
             "StoreReport": tasks.invoke(

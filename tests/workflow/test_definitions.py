@@ -408,10 +408,12 @@ def test_throttling_never_spends_a_retry_budget_it_waits_in_a_wait_state(machine
         for retrier in task["Retry"]:
             assert "RateLimitedError" not in retrier["ErrorEquals"], name
     waits = {name: s for name, s in states(definition) if s["Type"] == "Wait"}
-    assert set(waits) == {"WaitForToken"}
-    assert waits["WaitForToken"]["SecondsPath"].endswith(".pace.waitSeconds")
-    # After the wait the token is sealed again: the wait may outlast it.
+    assert set(waits) == {"WaitForToken", "WaitBriefly"}
+    for wait in waits.values():
+        assert wait["SecondsPath"].endswith(".pace.waitSeconds")
+    # After a long wait the token is sealed again: the wait may outlast it.
     assert waits["WaitForToken"]["Next"] == "Authenticate"
+    assert waits["WaitBriefly"]["Next"] in ("FetchDocument", "Place")
 
 
 def test_lambda_throttles_have_a_budget_of_their_own_that_outlasts_a_burst():
