@@ -5,13 +5,14 @@ TOOLS := .tools
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
 RUN := $(UV) run --frozen --all-extras
 
-.PHONY: help install demo demo-aws test lint typecheck pytest bench sandbox package synth clean
+.PHONY: help install demo demo-aws test lint typecheck pytest bench load sandbox package synth clean
 
 help:
 	@echo "make demo      ingest sample reports from the local simulator into ./lake"
 	@echo "make demo-aws  the serverless flow on one machine: moto, simulator, state machines"
 	@echo "make test      ruff, mypy and the whole pytest suite"
 	@echo "make bench     storage-path and rate-limiter benchmarks (prints figures)"
+	@echo "make load      bursts of reports on LocalCloud against Amazon's default buckets (prints figures)"
 	@echo "make sandbox   serve the SP-API simulator on http://127.0.0.1:8765"
 	@echo "make package   reproducible Lambda zip in build/lambda/ (ARCH=arm64 default, or x86_64)"
 	@echo "make synth STACK=dev  what \`pulumi up\` would create, offline, in build/synth/dev/"
@@ -48,6 +49,9 @@ pytest: install
 
 bench: install
 	$(RUN) python bench/run.py
+
+load: install
+	$(RUN) python bench/load.py
 
 sandbox: install
 	$(RUN) spapi-lake sandbox --port 8765

@@ -118,7 +118,15 @@ def _lake(write: bool) -> Grant:
 
 
 def _start_ingest(on: Grantables) -> list[Statement]:
-    return [allow(["states:StartExecution"], [on.ingest_state_machine_arn], "StartIngest")]
+    # A start that finds the report's execution taken reads its status: a failed attempt is
+    # restarted under the next name (adapters/stepfunctions_workflow.py).
+    executions = pulumi.Output.from_input(on.ingest_state_machine_arn).apply(
+        lambda arn: arn.replace(":stateMachine:", ":execution:", 1) + ":*"
+    )
+    return [
+        allow(["states:StartExecution"], [on.ingest_state_machine_arn], "StartIngest"),
+        allow(["states:DescribeExecution"], [executions], "SeeIngestAttempts"),
+    ]
 
 
 def _consume_queue(on: Grantables) -> list[Statement]:

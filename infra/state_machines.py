@@ -38,15 +38,17 @@ class FunctionSpec:
     concurrency: int  # reserved: bounds SP-API load and protects the account's other functions
 
 
-# How each function is deployed; LocalCloud runs the same pool sizes.
+# How each function is deployed; LocalCloud runs the same pool sizes. SP-API's limits are kept
+# by the shared rate-limit table, not by these: they only keep a burst of reports (hundreds of
+# executions at once) from throttling the functions, and bound the account's concurrency.
 FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
     "subscribe": FunctionSpec(300, 256, 1),
-    "authenticate": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["authenticate"], 256, 10),
-    "create_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["create_report"], 256, 5),
+    "authenticate": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["authenticate"], 256, 25),
+    "create_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["create_report"], 256, 10),
     "process_notification": FunctionSpec(60, 256, 5),
-    "fetch_document": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["fetch_document"], 256, 10),
+    "fetch_document": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["fetch_document"], 256, 25),
     # Network throughput grows with memory; the stream itself needs little.
-    "store_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["store_report"], 1024, 10),
+    "store_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["store_report"], 1024, 20),
     "reconcile": FunctionSpec(600, 256, 1),
 }
 # Below process_notification's reserved concurrency, so SQS polling is never throttled.
@@ -191,6 +193,7 @@ def _must_wait(pace_path: str, default: str) -> State:
                         "NumericLessThanEquals": SHORT_WAIT_SECONDS,
                     },
                     {"Variable": f"{pace_path}.ticket", "IsNull": False},
+                    {"Variable": f"{pace_path}.authenticate", "BooleanEquals": False},
                 ],
                 "Next": "WaitBriefly",
             },

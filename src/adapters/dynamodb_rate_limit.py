@@ -40,7 +40,7 @@ class BucketState:
     tat: float
     rate: float
     burst: int
-    version: int = 0
+    version: int = 0  # 0: no item yet
     full_at: float = 0.0
 
     @property
@@ -63,6 +63,24 @@ class BucketState:
         """The same backlog in tokens, at the new rate."""
         backlog = (self.tat - now) / self.interval
         return replace(self, tat=now + backlog / rate, rate=rate)
+
+
+class _Conflict(Exception):
+    """A conditional write lost: the item is not what the caller saw."""
+
+
+def _number(value: float) -> dict[str, str]:
+    return {"N": f"{value:.6f}"}
+
+
+def _state(item: dict[str, Any]) -> BucketState:
+    return BucketState(
+        tat=float(item["tat"]["N"]),
+        rate=float(item["rate"]["N"]),
+        burst=int(item["burst"]["N"]),
+        version=1,
+        full_at=float(item.get("full_at", {"N": "0"})["N"]),
+    )
 
 
 class DynamoDbRateLimiter:
@@ -92,6 +110,7 @@ class DynamoDbRateLimiter:
         self._application = application
         self._tickets = HeldTickets()
         self._rates: dict[str, float] = {}  # the rate each bucket had when last read
+        self._bursts: dict[str, int] = {}
 
     def holding(self, ticket: Ticket | None) -> AbstractContextManager[None]:
         return self._tickets.holding(ticket)
@@ -137,19 +156,73 @@ class DynamoDbRateLimiter:
         return "#".join(part for part in (self._application, key, operation) if part)
 
     def _reserve(self, operation: str, key: str) -> tuple[float, bool]:
-        taken: tuple[float, bool] = (0.0, False)
+        """(the slot of the reserved token, whether it is a refill). One atomic UpdateItem in
+        the common case: callers that race only serialise in DynamoDB, never retry."""
+        bucket = self._bucket(operation, key)
+        rate, burst = self._limits_of(operation, bucket)
+        for _ in range(MAX_CONFLICTS):
+            now = self._now()
+            try:
+                # Tokens are short: the next slot is one interval after the last one reserved.
+                # (Values on the right are the item's before the update: it expires a day after
+                # its last slot.)
+                item = self._update_item(
+                    bucket,
+                    "SET tat = tat + :t, expires_at = tat + :idle",
+                    "tat > :now",
+                    {
+                        ":t": _number(1.0 / rate),
+                        ":now": _number(now),
+                        ":idle": {"N": str(IDLE_SECONDS)},
+                    },
+                )
+            except _Conflict:
+                try:
+                    # The bucket is full (or new): it starts again from now.
+                    item = self._update_item(
+                        bucket,
+                        "SET tat = :tat, full_at = :now, expires_at = :e,"
+                        " rate = if_not_exists(rate, :rate), burst = if_not_exists(burst, :burst)",
+                        "attribute_not_exists(tat) OR tat <= :now",
+                        {
+                            ":tat": _number(now + 1.0 / rate),
+                            ":now": _number(now),
+                            ":rate": {"N": repr(rate)},
+                            ":burst": {"N": str(burst)},
+                            ":e": {"N": str(int(now + 1.0 / rate) + IDLE_SECONDS)},
+                        },
+                    )
+                except _Conflict:
+                    continue  # another caller emptied or refilled it in between: look again
+                state = _state(item)
+                if state.rate != rate:
+                    # Another container adopted a new limit we had not seen: one interval of
+                    # the bucket's own rate, not ours.
+                    fixed = replace(state, tat=now + state.interval)
+                    item = self._item(fixed) if self._write(bucket, state, fixed) else item
+            state = _state(item)
+            self._rates[bucket] = state.rate
+            self._bursts[bucket] = state.burst
+            slot = state.tat - state.burst * state.interval
+            return slot, slot > state.full_at + 1e-6
+        raise AwsServiceError(f"rate-limit bucket {bucket}: too many concurrent updates")
 
-        def take(state: BucketState, now: float) -> BucketState:
-            nonlocal taken
-            after, slot, refill = state.reserve(now)
-            taken = (slot, refill)
-            return after
+    @staticmethod
+    def _item(state: BucketState) -> dict[str, Any]:
+        return {
+            "tat": _number(state.tat),
+            "rate": {"N": repr(state.rate)},
+            "burst": {"N": str(state.burst)},
+            "full_at": _number(state.full_at),
+        }
 
-        self._update(operation, key, take)
-        return taken
+    def _limits_of(self, operation: str, bucket: str) -> tuple[float, int]:
+        rate, burst = self._limits.get(operation, self._fallback)
+        return self._rates.get(bucket, rate), self._bursts.get(bucket, burst)
 
     def _update(self, operation: str, key: str, change: Any) -> None:
-        """Read, change and conditionally write the item until no other caller interferes."""
+        """Read, change and conditionally write the item until no other caller interferes
+        (adopting a rate, draining after a 429: rare, so read-modify-write is fine)."""
         bucket = self._bucket(operation, key)
         for _ in range(MAX_CONFLICTS):
             state = self._read(operation, bucket)
@@ -167,48 +240,54 @@ class DynamoDbRateLimiter:
         except (BotoCoreError, ClientError) as error:
             raise aws_error(error, f"DynamoDB GetItem {self._table}") from error
         rate, burst = self._limits.get(operation, self._fallback)
-        if not item:
+        if not item or "tat" not in item:
             return BucketState(tat=0.0, rate=rate, burst=burst, version=0)
-        return BucketState(
-            tat=float(item["tat"]["N"]),
-            rate=float(item["rate"]["N"]),
-            burst=int(item["burst"]["N"]),
-            version=int(item["version"]["N"]),
-            full_at=float(item.get("full_at", {"N": "0"})["N"]),
-        )
+        return _state(item)
 
     def _write(self, bucket: str, state: BucketState, changed: BucketState) -> bool:
         """Write `changed` if the item is still `state`; False when another caller won."""
-        item = {
-            "bucket": {"S": bucket},
-            "tat": {"N": f"{changed.tat:.6f}"},
-            "rate": {"N": repr(changed.rate)},
-            "burst": {"N": str(changed.burst)},
-            "full_at": {"N": f"{changed.full_at:.6f}"},
-            "version": {"N": str(state.version + 1)},
-            "expires_at": {"N": str(int(max(changed.tat, self._now())) + IDLE_SECONDS)},
+        values = {
+            ":tat": _number(changed.tat),
+            ":rate": {"N": repr(changed.rate)},
+            ":burst": {"N": str(changed.burst)},
+            ":full": _number(changed.full_at),
+            ":e": {"N": str(int(max(changed.tat, self._now())) + IDLE_SECONDS)},
         }
-        condition: dict[str, Any] = (
-            {
-                "ConditionExpression": "attribute_not_exists(#b)",
-                "ExpressionAttributeNames": {"#b": "bucket"},
-            }
-            if state.version == 0
-            else {
-                "ConditionExpression": "#v = :v",
-                "ExpressionAttributeNames": {"#v": "version"},
-                "ExpressionAttributeValues": {":v": {"N": str(state.version)}},
-            }
-        )
+        if state.version == 0:
+            condition = "attribute_not_exists(tat)"
+        else:
+            condition = "tat = :old"
+            values[":old"] = _number(state.tat)
         try:
-            self._db.put_item(TableName=self._table, Item=item, **condition)
+            self._update_item(
+                bucket,
+                "SET tat = :tat, rate = :rate, burst = :burst, full_at = :full, expires_at = :e",
+                condition,
+                values,
+            )
+        except _Conflict:
+            return False
+        return True
+
+    def _update_item(
+        self, bucket: str, update: str, condition: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        try:
+            answer = self._db.update_item(
+                TableName=self._table,
+                Key={"bucket": {"S": bucket}},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
         except ClientError as error:
             if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise aws_error(error, f"DynamoDB PutItem {self._table}") from error
+                raise _Conflict from None
+            raise aws_error(error, f"DynamoDB UpdateItem {self._table}") from error
         except BotoCoreError as error:
-            raise aws_error(error, f"DynamoDB PutItem {self._table}") from error
-        return True
+            raise aws_error(error, f"DynamoDB UpdateItem {self._table}") from error
+        return dict(answer.get("Attributes") or {})
 
     def __repr__(self) -> str:
         return f"DynamoDbRateLimiter({self._table!r})"

@@ -14,7 +14,7 @@ from domain.errors import (
 )
 from domain.model import Report, ReportDocument, ReportStatus
 from domain.pacing import Pace, Pacer
-from domain.placing import FAULT_PAUSE_SECONDS, TOKEN_PAUSE_SECONDS
+from domain.placing import FAULT_PAUSE_SECONDS
 from domain.ports import ReportsApi
 
 
@@ -76,7 +76,7 @@ class DocumentFetcher:
             return Fetched(report, None, self._pacer.wait(pace, limited))
         except AccessTokenExpiredError:
             # The loop back goes through Authenticate: a fresh token, the report kept.
-            return Fetched(report, None, self._pacer.pause(pace, TOKEN_PAUSE_SECONDS))
+            return Fetched(report, None, self._pacer.reauthenticate(pace))
         except (SpApiServerError, ThrottledError):
             if known or report is None:
                 raise  # the workflow's retry budget: nothing of this attempt is lost

@@ -44,6 +44,7 @@ class Pace:
     since: datetime | None = None  # when this step first had to wait
     wait_seconds: int = 0
     ticket: Ticket | None = None
+    authenticate: bool = False  # seal a new access token before the next attempt
 
     @property
     def waiting(self) -> bool:
@@ -96,6 +97,18 @@ class Pacer:
         progress, which the workflow carries instead of losing it to a retry."""
         return Pace(
             deadline=pace.deadline, waits=pace.waits, since=pace.since, wait_seconds=seconds
+        )
+
+    def reauthenticate(self, pace: Pace) -> Pace:
+        """The access token expired (a 403 that consumed no token): come back at once with a new
+        one, keeping the ticket this attempt held."""
+        return Pace(
+            deadline=pace.deadline,
+            waits=pace.waits,
+            since=pace.since,
+            wait_seconds=1,
+            ticket=pace.ticket,
+            authenticate=True,
         )
 
     def done(self, pace: Pace) -> Pace:

@@ -19,8 +19,6 @@ from domain.requesting import ReportRequester, RequestedReport, matches
 
 # After a fault, a group that made progress comes back this soon, its progress kept.
 FAULT_PAUSE_SECONDS = 5
-# A token that expired while a step waited: back through Authenticate at once.
-TOKEN_PAUSE_SECONDS = 1
 _FAULTS = (SpApiServerError, ThrottledError)
 
 
@@ -99,7 +97,7 @@ class ReportPlacer:
             return progress.freeze(), self._pacer.pause(pace, FAULT_PAUSE_SECONDS)
         except AccessTokenExpiredError:
             # The loop back goes through Authenticate: a fresh token, and nothing lost.
-            return progress.freeze(), self._pacer.pause(pace, TOKEN_PAUSE_SECONDS)
+            return progress.freeze(), self._pacer.reauthenticate(pace)
         except RateLimitedError as limited:
             try:
                 return progress.freeze(), self._pacer.wait(pace, limited)

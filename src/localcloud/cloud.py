@@ -13,10 +13,10 @@ from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from localcloud.atomic import atomic_dynamodb
 from localcloud.dispatch import Dispatcher, routed
 from localcloud.event_source import QueueEventSource
 from localcloud.executions import Execution, described, wait
+from localcloud.moto_fidelity import atomic_dynamodb, shared_lambda_client
 from localcloud.stack import REGION, Stack, StackSpec, provision
 from localcloud.timing import scaled_waits
 from sandbox.clock import ScaledClock
@@ -145,6 +145,7 @@ class LocalCloud:
         self._exit.enter_context(routed(self.dispatcher))
         self._exit.enter_context(scaled_waits(self.clock))
         self._exit.enter_context(atomic_dynamodb())
+        self._exit.enter_context(shared_lambda_client())
         from wiring import runtime
 
         # Handlers build their container once per process: rebuild it for this stack.

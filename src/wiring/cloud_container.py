@@ -61,6 +61,11 @@ def hours(value: int) -> timedelta:
     return timedelta(hours=value)
 
 
+def epoch_of(clock: Clock) -> Callable[[], float]:
+    """The container's clock as seconds, for adapters that count token lifetimes."""
+    return lambda: clock.now().timestamp()
+
+
 def retrying_on(clock: Clock, policy: RetryPolicy) -> Retrying:
     """Retries that sleep on the container's clock (LocalCloud runs it faster than real time)."""
     return Retrying(policy, sleep=clock.sleep, clock=lambda: clock.now().timestamp())
@@ -129,13 +134,14 @@ class CloudContainer(containers.DeclarativeContainer):
     )
     # One bucket per (selling partner, operation) for every container of the deployment. A
     # function sleeps for its token at most `max_wait_seconds`; a longer wait goes back to the
-    # workflow (RateLimitedError → a Wait state), which waits for free while a Lambda is billed.
+    # workflow (RateLimitedError → a Wait state), which waits for free while a Lambda is billed
+    # and holds one of its function's few reserved containers.
     limiter = providers.Singleton(
         DynamoDbRateLimiter,
         client=dynamodb,
         table=config.rate_limit_table,
         clock=clock,
-        max_wait_seconds=10.0,
+        max_wait_seconds=2.0,
         margin_seconds=config.rate_limit_margin_seconds,
     )
     # reconcile runs outside any workflow, on a schedule: it may sleep longer for its tokens.
@@ -185,6 +191,7 @@ class CloudContainer(containers.DeclarativeContainer):
         endpoint=config.lwa_endpoint,
         refresh_margin_seconds=TOKEN_MIN_LIFE_SECONDS,
         retrying=retrying,
+        clock=providers.Callable(epoch_of, clock),
     )
     lwa_client = providers.Singleton(
         SpApiClient,
@@ -217,6 +224,7 @@ class CloudContainer(containers.DeclarativeContainer):
         sealer=sealer,
         authenticator=authenticate_function,
         reuse_seconds=TOKEN_MIN_LIFE_SECONDS / 2,
+        clock=providers.Callable(epoch_of, clock),
     )
     reconcile_client = providers.Singleton(
         SpApiClient,

@@ -179,6 +179,7 @@ def pace_to_json(pace: Pace) -> Json:
     return {
         "waiting": pace.waiting,
         "waitSeconds": pace.wait_seconds,
+        "authenticate": pace.authenticate,
         "deadline": iso(pace.deadline),
         "waits": pace.waits,
         "since": iso(pace.since),
@@ -208,6 +209,7 @@ def pace_from_json(data: Any) -> Pace | None:
         if isinstance(not_before, bool) or not isinstance(not_before, int | float):
             raise PayloadError("event field notBefore must be a number")
         held = Ticket(text(ticket, "operation"), str(ticket.get("key") or ""), float(not_before))
+    # Amazon never saw the call that needed a new token: its ticket is still good.
     return Pace(deadline=deadline, waits=waits, since=_time(data, "since"), ticket=held)
 
 

@@ -279,7 +279,8 @@ def test_rule_10_the_mapping_reports_batch_item_failures_within_reserved_concurr
 
 def test_rule_11_notifications_start_ingests_of_exactly_the_ingest_machine(synth):
     """Rule 11, static part: process_notification may call states:StartExecution on the
-    ingest-report machine and nothing else in Step Functions, and is told that machine's ARN.
+    ingest-report machine and states:DescribeExecution on its executions, nothing else in Step
+    Functions, and is told that machine's ARN.
     The runtime part (execution name from seller + reportId; ExecutionAlreadyExists counts as
     success) is tested in tests/workflow/test_pipeline.py::test_a_duplicate_notification_is_
     ingested_once and tests/integration/aws/test_stepfunctions_workflow.py (next test)."""
@@ -290,8 +291,11 @@ def test_rule_11_notifications_start_ingests_of_exactly_the_ingest_machine(synth
         for s in q.role_statements(synth, q.function_role(synth, function))
         if any(a.startswith("states:") for a in q.actions(s))
     ]
+    executions = ingest.replace(":stateMachine:", ":execution:") + ":*"
     assert [(q.actions(s), q.as_list(s["Resource"])) for s in states] == [
-        (["states:StartExecution"], [ingest])
+        (["states:StartExecution"], [ingest]),
+        # The status of an earlier attempt, to restart a failed one (and only ingest's).
+        (["states:DescribeExecution"], [executions]),
     ]
     assert variables(function)["SPAPI_LAKE_INGEST_STATE_MACHINE_ARN"] == ingest
 

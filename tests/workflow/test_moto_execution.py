@@ -112,7 +112,13 @@ class Amazon:
             self.waits[step] -= 1
         waits = (pace or {}).get("waits", 0) + 1
         ticket = {"operation": step, "key": "A1SELLER", "notBefore": 1.0}
-        return {"waiting": True, "waitSeconds": 1, "waits": waits, "ticket": ticket}
+        return {
+            "waiting": True,
+            "waitSeconds": 1,
+            "waits": waits,
+            "ticket": ticket,
+            "authenticate": False,
+        }
 
     def create_report(self, event: dict[str, Any], context: object) -> dict[str, Any]:
         if event["action"] == "plan":

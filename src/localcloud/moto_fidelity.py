@@ -1,0 +1,84 @@
+"""moto made faithful where LocalCloud needs it: atomic DynamoDB writes, one Lambda client.
+
+moto checks a write's condition and then stores the item without a lock, so two racing writers
+can both win; the shared rate limiter relies on exactly that race being impossible in DynamoDB.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+@contextmanager
+def atomic_dynamodb() -> Iterator[None]:
+    """Serialise moto's DynamoDB writes for the duration (server mode included)."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+
+    def locked(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def write(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return write
+
+    saved = {name: getattr(DynamoDBBackend, name) for name in _WRITES}
+    for name, method in saved.items():
+        setattr(DynamoDBBackend, name, locked(method))
+    try:
+        yield
+    finally:
+        for name, method in saved.items():
+            setattr(DynamoDBBackend, name, method)
+
+
+@contextmanager
+def shared_lambda_client() -> Iterator[None]:
+    """One Lambda client for moto's Step Functions interpreter, not a new one per task.
+
+    moto builds a boto3 client (models, an SSL context) for every Lambda task and every retry:
+    under a burst of executions that work, not ours, would take most of this machine's time
+    and stretch simulated time. botocore clients are thread-safe, so one serves every thread.
+    """
+    import boto3
+    from botocore.config import Config
+    from moto.settings import moto_server_port
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    original = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
+    clients: dict[tuple[str, str], Any] = {}
+    lock = threading.Lock()
+
+    def cached(region: str, service: str, state_credentials: Any = None) -> Any:
+        with lock:
+            if (region, service) not in clients:
+                # moto's own settings (no retries, long timeouts), with a pool for many threads.
+                clients[(region, service)] = boto3.client(  # type: ignore[call-overload]
+                    service,
+                    region_name=region,
+                    endpoint_url=f"http://localhost:{moto_server_port()}",
+                    aws_access_key_id="ak",
+                    aws_secret_access_key="sk",  # noqa: S106 - moto's fake credentials
+                    config=Config(
+                        parameter_validation=False,
+                        retries={"max_attempts": 0, "total_max_attempts": 1},
+                        connect_timeout=3600,
+                        read_timeout=3600,
+                        max_pool_connections=200,
+                    ),
+                )
+            return clients[(region, service)]
+
+    lambda_eval_utils.boto_client_for = cached  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        lambda_eval_utils.boto_client_for = original  # type: ignore[attr-defined]
