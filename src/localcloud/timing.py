@@ -31,7 +31,8 @@ def scaled_waits(clock: ScaledClock) -> Iterator[ScaledClock]:
         # the execution's state, and a stopped execution stops waiting.
         until = clock() + wait_seconds
         while env.is_running() and (left := until - clock()) > 0:
-            env.program_state_event.wait(clock.real_seconds(left))
+            # In slices: the scale may change during a long wait.
+            env.program_state_event.wait(min(0.5, clock.real_seconds(left)))
 
     def seconds_to_timestamp(self: Any, env: Any) -> float:
         # moto compares with the local wall clock; the timestamp is in simulated UTC.
