@@ -87,7 +87,8 @@ def test_the_burst_waited_in_wait_states_and_get_report_ran_once_per_report(burs
     # One getReportDocument per report, and one more per URL that expired before its download
     # (on a busy machine, 300 simulated seconds are a few real ones).
     refreshes = sum(e.output["urlRefreshes"] for e in cloud.executions())
-    assert calls["getReportDocument"] == 40 + refreshes, (calls, throttled)
+    answered = calls["getReportDocument"] - throttled.get("getReportDocument", 0)
+    assert answered == 40 + refreshes, (calls, throttled)
 
 
 def test_containers_sharing_one_bucket_never_exceed_amazons_burst(burst):
