@@ -311,9 +311,9 @@ def scenarios(reports: int) -> list[Scenario]:
             start_scale=10.0,
         ),
         Scenario(
-            "b", f"(b) 10 sellers × {per_seller} reports at once", 5.0,
+            "b", f"(b) 10 sellers × {per_seller} reports at once", 10.0,
             10, (US,), (LISTINGS,), 10 * per_seller, generated, reports_per_seller=per_seller,
-            start_scale=5.0,
+            start_scale=2.0,
         ),
         Scenario(
             "c", "(c) request-reports for one seller: 10 report types × 10 marketplaces", 60.0,
