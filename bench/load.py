@@ -316,7 +316,7 @@ def scenarios(reports: int) -> list[Scenario]:
             start_scale=2.0,
         ),
         Scenario(
-            "c", "(c) request-reports for one seller: 10 report types × 10 marketplaces", 60.0,
+            "c", "(c) request-reports for one seller: 10 report types × 10 marketplaces", 30.0,
             1, EU, TYPES, 100, requested,
         ),
     ]  # fmt: skip
