@@ -47,14 +47,6 @@ class BucketState:
     def interval(self) -> float:
         return 1.0 / self.rate
 
-    def reserve(self, now: float) -> tuple[BucketState, float, bool]:
-        """(the bucket after taking a token, when that token is there, whether it is a refill:
-        a token Amazon's bucket, which began at our first call's arrival, may lack yet)."""
-        full_at = now if self.tat <= now else self.full_at
-        tat = max(self.tat, now) + self.interval
-        slot = tat - self.burst * self.interval
-        return replace(self, tat=tat, full_at=full_at), slot, slot > full_at + 1e-6
-
     def drained(self, now: float) -> BucketState:
         """Amazon says the bucket is empty: the next token is one interval away."""
         return replace(self, tat=max(self.tat, now + self.burst * self.interval))
