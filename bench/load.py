@@ -269,6 +269,8 @@ def _measured(scenario: Scenario, timeout: float, started: float) -> dict[str, A
             "simulated_s": round(last - begun, 1),
             "theoretical_min_s": round(theoretical_min(scenario), 1),
         }
+        if scenario.notes:
+            result["notes"] = scenario.notes
     _print(result)
     return result
 
@@ -282,6 +284,8 @@ def _epoch(text: str) -> float:
 def _print(result: dict[str, Any]) -> None:
     print = functools.partial(builtins.print, file=sys.__stdout__, flush=True)
     limit = 1.1 * result["theoretical_min_s"] + 60
+    for note in result.get("notes", []):
+        print(f"  note: {note}")
     print(
         f"  stored {result['stored']} of {result['expected']}, duplicates {result['duplicates']},"
         f" FAILED executions {result['failed_executions']}"

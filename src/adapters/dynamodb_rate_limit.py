@@ -40,7 +40,7 @@ class BucketState:
     tat: float
     rate: float
     burst: int
-    version: int = 0  # 0: no item yet
+    stored: bool = True  # False: no item yet
     full_at: float = 0.0
 
     @property
@@ -70,7 +70,6 @@ def _state(item: dict[str, Any]) -> BucketState:
         tat=float(item["tat"]["N"]),
         rate=float(item["rate"]["N"]),
         burst=int(item["burst"]["N"]),
-        version=1,
         full_at=float(item.get("full_at", {"N": "0"})["N"]),
     )
 
@@ -233,7 +232,7 @@ class DynamoDbRateLimiter:
             raise aws_error(error, f"DynamoDB GetItem {self._table}") from error
         rate, burst = self._limits.get(operation, self._fallback)
         if not item or "tat" not in item:
-            return BucketState(tat=0.0, rate=rate, burst=burst, version=0)
+            return BucketState(tat=0.0, rate=rate, burst=burst, stored=False)
         return _state(item)
 
     def _write(self, bucket: str, state: BucketState, changed: BucketState) -> bool:
@@ -245,7 +244,7 @@ class DynamoDbRateLimiter:
             ":full": _number(changed.full_at),
             ":e": {"N": str(int(max(changed.tat, self._now())) + IDLE_SECONDS)},
         }
-        if state.version == 0:
+        if not state.stored:
             condition = "attribute_not_exists(tat)"
         else:
             condition = "tat = :old"

@@ -19,28 +19,6 @@ from domain.ports import ReportsApi
 
 
 @dataclass(frozen=True)
-class Located:
-    """A terminal report and where its document is; None when there is nothing to download."""
-
-    report: Report
-    document: ReportDocument | None
-
-
-class DocumentLocator:
-    """The first half of an ingest; the document URL it returns expires within minutes."""
-
-    def __init__(self, reports: ReportsApi) -> None:
-        self._reports = reports
-
-    def locate(self, seller_id: str, report_id: str) -> Located:
-        """Raises ReportNotReadyError while the report is IN_QUEUE or IN_PROGRESS, SpApiError
-        when a DONE report has no document, and the ReportsApi errors (ThrottledError and
-        SpApiServerError may be retried)."""
-        report = _terminal(self._reports.get_report(seller_id, report_id))
-        return Located(report, _document(self._reports, report))
-
-
-@dataclass(frozen=True)
 class Fetched:
     """One attempt of the workflow's fetch step: the report once known (carried to the next
     attempt, so getReport runs once), the document once its token was in hand, and the pace."""
@@ -64,7 +42,9 @@ class DocumentFetcher:
     def fetch(
         self, seller_id: str, report_id: str, report: Report | None, pace: Pace | None
     ) -> Fetched:
-        """Raises ThrottleDeadlineError past the deadline, and what DocumentLocator raises."""
+        """Raises ThrottleDeadlineError past the deadline, ReportNotReadyError while the report
+        is IN_QUEUE or IN_PROGRESS, SpApiError when a DONE report has no document, and the
+        ReportsApi errors (SpApiServerError and ThrottledError are retried by the workflow)."""
         pace = self._pacer.start(pace)
         known = report is not None
         try:

@@ -25,9 +25,6 @@ _FAULTS = (SpApiServerError, ThrottledError)
 class _Interrupted(Exception):
     """A fault after this attempt placed something: keep what was placed."""
 
-    def __init__(self, fault: SpApiError) -> None:
-        self.fault = fault
-
 
 @dataclass(frozen=True)
 class Unplaced:
@@ -124,7 +121,7 @@ class ReportPlacer:
                 raise
             except _FAULTS as fault:
                 if len(progress.placed) + len(progress.failed) > placed_before:
-                    raise _Interrupted(fault) from fault
+                    raise _Interrupted from fault
                 raise
             except SpApiError as exc:
                 progress.failed.append(Unplaced(request, type(exc).__name__, str(exc)))

@@ -32,7 +32,7 @@ from domain.authenticating import Authenticator
 from domain.catalog import Catalog, Planner
 from domain.dispatching import NotificationDispatcher
 from domain.errors import SpApiLakeError
-from domain.locating import DocumentFetcher, DocumentLocator
+from domain.locating import DocumentFetcher
 from domain.model import Report, ReportDocument, ReportRequest
 from domain.pacing import Pacer
 from domain.placing import ReportPlacer
@@ -241,7 +241,6 @@ class CloudContainer(containers.DeclarativeContainer):
     authenticator = providers.Factory(Authenticator, tokens=lwa_access_tokens, sealer=sealer)
     planner = providers.Factory(Planner, catalog=catalog, clock=clock)
     requester = providers.Factory(ReportRequester, reports=reports_api, clock=clock)
-    locator = providers.Factory(DocumentLocator, reports=reports_api)
     fetcher = providers.Factory(DocumentFetcher, reports=reports_api, pacer=pacer)
     placer = providers.Factory(ReportPlacer, requester=requester, pacer=pacer)
     storer = providers.Factory(

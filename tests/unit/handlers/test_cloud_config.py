@@ -118,7 +118,14 @@ def test_the_real_container_wires_every_service_from_the_environment(monkeypatch
         monkeypatch.setenv(name, value)
     try:
         built = runtime.container("reconcile")
-        for service in ("subscriptions", "authenticator", "planner", "requester", "locator"):
+        for service in (
+            "subscriptions",
+            "authenticator",
+            "planner",
+            "requester",
+            "fetcher",
+            "placer",
+        ):
             assert getattr(built, service)() is not None
         for service in ("storer", "recorder", "dispatcher", "reconciler"):
             assert getattr(built, service)() is not None
