@@ -65,6 +65,11 @@ def _number(value: float) -> dict[str, str]:
     return {"N": f"{value:.6f}"}
 
 
+def _names(update: str) -> dict[str, Any]:
+    # `interval` is a DynamoDB reserved word.
+    return {"ExpressionAttributeNames": {"#interval": "interval"}} if "#interval" in update else {}
+
+
 def _state(item: dict[str, Any]) -> BucketState:
     return BucketState(
         tat=float(item["tat"]["N"]),
@@ -157,15 +162,13 @@ class DynamoDbRateLimiter:
                 # Tokens are short: the next slot is one interval after the last one reserved.
                 # (Values on the right are the item's before the update: it expires a day after
                 # its last slot.)
+                # The interval is the item's own: a container that has not yet seen a new
+                # limit adopted by another must not space the slots by its stale one.
                 item = self._update_item(
                     bucket,
-                    "SET tat = tat + :t, expires_at = tat + :idle",
+                    "SET tat = tat + #interval, expires_at = tat + :idle",
                     "tat > :now",
-                    {
-                        ":t": _number(1.0 / rate),
-                        ":now": _number(now),
-                        ":idle": {"N": str(IDLE_SECONDS)},
-                    },
+                    {":now": _number(now), ":idle": {"N": str(IDLE_SECONDS)}},
                 )
             except _Conflict:
                 try:
@@ -173,10 +176,12 @@ class DynamoDbRateLimiter:
                     item = self._update_item(
                         bucket,
                         "SET tat = :tat, full_at = :now, expires_at = :e,"
-                        " rate = if_not_exists(rate, :rate), burst = if_not_exists(burst, :burst)",
+                        " rate = if_not_exists(rate, :rate), burst = if_not_exists(burst, :burst),"
+                        " #interval = if_not_exists(#interval, :t)",
                         "attribute_not_exists(tat) OR tat <= :now",
                         {
                             ":tat": _number(now + 1.0 / rate),
+                            ":t": _number(1.0 / rate),
                             ":now": _number(now),
                             ":rate": {"N": repr(rate)},
                             ":burst": {"N": str(burst)},
@@ -242,6 +247,7 @@ class DynamoDbRateLimiter:
             ":rate": {"N": repr(changed.rate)},
             ":burst": {"N": str(changed.burst)},
             ":full": _number(changed.full_at),
+            ":t": _number(changed.interval),
             ":e": {"N": str(int(max(changed.tat, self._now())) + IDLE_SECONDS)},
         }
         if not state.stored:
@@ -252,7 +258,8 @@ class DynamoDbRateLimiter:
         try:
             self._update_item(
                 bucket,
-                "SET tat = :tat, rate = :rate, burst = :burst, full_at = :full, expires_at = :e",
+                "SET tat = :tat, rate = :rate, burst = :burst, full_at = :full, expires_at = :e,"
+                " #interval = :t",
                 condition,
                 values,
             )
@@ -270,6 +277,7 @@ class DynamoDbRateLimiter:
                 UpdateExpression=update,
                 ConditionExpression=condition,
                 ExpressionAttributeValues=values,
+                **_names(update),
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:

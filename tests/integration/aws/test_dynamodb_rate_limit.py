@@ -347,3 +347,19 @@ def _atomic_moto_requests() -> Iterator[None]:
     # atomic: LocalCloud's lock makes it so, and the race under test is only the limiter's.
     with atomic_dynamodb():
         yield
+
+
+def test_a_container_with_a_stale_limit_spaces_slots_by_the_bucket_s_own(
+    dynamodb: Callable[[], Any], clock: SharedClock
+) -> None:
+    # given a container that knows getReports' default (one per 45 s) from its first call
+    stale, adopter = _limiter(dynamodb(), clock), _limiter(dynamodb(), clock)
+    stale.acquire("getReports", SELLER)
+
+    # when another container adopts Amazon's new limit, 0.5/s, and the stale one goes on
+    adopter.adopt("getReports", SELLER, "0.5")
+    waits = [stale.acquire("getReports", SELLER) for _ in range(10)]
+
+    # then its slots are two seconds apart, not 45: the interval is the item's, not its own
+    assert waits[:9] == [0.0] * 9
+    assert waits[9] == pytest.approx(2.0 + MARGIN)
