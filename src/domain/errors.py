@@ -23,6 +23,14 @@ class MarketplaceRegionError(ConfigError):
     pass
 
 
+class UnknownTableError(SpApiLakeError):
+    """A curated table name the report schema registry does not know."""
+
+
+class RegistryDataError(SpApiLakeError):
+    """The registry's table data is invalid: an unknown type, a duplicate column, a bad key..."""
+
+
 class MalformedNotificationError(SpApiLakeError):
     """An SQS message is not a usable REPORT_PROCESSING_FINISHED notification."""
 

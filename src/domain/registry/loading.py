@@ -1,0 +1,154 @@
+"""Reading and checking registry data: adding a report type means adding data, not code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from domain.errors import RegistryDataError
+from domain.registry.formats import DATE_PATTERNS, TIMESTAMP_PATTERNS
+from domain.registry.model import Column, Latest, LogicalType, Table
+from domain.registry.names import snake_case
+
+_LINEAGE_NAMES = frozenset(
+    {"seller_id", "marketplace_id", "report_id", "report_type", "data_start_time"}
+    | {"data_end_time", "ingested_at", "dt"}
+)
+_RESERVED = _LINEAGE_NAMES | {"extra_columns"}
+_TABLE_KEYS = frozenset(
+    {"name", "report_types", "format", "record_path", "has_marketplace", "natural_key"}
+    | {"latest", "latest_key", "notes", "columns"}
+)
+_Fail = Callable[[str], RegistryDataError]
+_COLUMN_KEYS = frozenset({"source", "name", "type", "aliases", "formats", "precision", "scale"})
+
+
+def load_tables(text: str) -> tuple[Table, ...]:
+    """Tables from a registry JSON document (`{"tables": [...]}`); raises RegistryDataError."""
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise RegistryDataError(f"registry data is not JSON: {error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("tables"), list):
+        raise RegistryDataError('registry data must be an object with a "tables" list')
+    result: list[Table] = []
+    for raw in document["tables"]:
+        built = _table(raw)
+        if any(t.name == built.name for t in result):
+            raise RegistryDataError(f"table {built.name}: defined twice")
+        result.append(built)
+    return tuple(result)
+
+
+def _table(raw: Any) -> Table:
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        raise RegistryDataError("every table needs a string name")
+    name: str = raw["name"]
+
+    def fail(why: str) -> RegistryDataError:
+        return RegistryDataError(f"table {name}: {why}")
+
+    if snake_case(name) != name:
+        raise fail("the name must be snake_case")
+    if unknown := set(raw) - _TABLE_KEYS:
+        raise fail(f"unknown field(s) {', '.join(sorted(unknown))}")
+    fmt = raw.get("format")
+    record_path = raw.get("record_path")
+    if fmt not in ("tsv", "json") or (fmt == "json") != isinstance(record_path, str):
+        raise fail('format must be "tsv", or "json" with a record_path')
+    columns = tuple(_column(c, fail) for c in _list(raw, "columns", fail))
+    if not columns:
+        raise fail("no columns")
+    names = [c.name for c in columns]
+    if dupes := sorted({n for n in names if names.count(n) > 1}):
+        raise fail(f"duplicate column name(s) {', '.join(dupes)}")
+    if clash := sorted(set(names) & _RESERVED):
+        raise fail(f"column name(s) {', '.join(clash)} are reserved for lineage")
+    try:
+        latest = Latest(str(raw.get("latest")))
+    except ValueError:
+        raise fail(f"latest must be one of {', '.join(m.value for m in Latest)}") from None
+    natural_key = _keys(raw, "natural_key", names, fail)
+    latest_key = _keys(raw, "latest_key", names, fail)
+    if (latest is Latest.SNAPSHOT) == bool(latest_key):
+        raise fail("latest_key is required by replace_by_key and newest_per_key, and only there")
+    report_types = _list(raw, "report_types", fail)
+    if not report_types or not all(isinstance(t, str) and t for t in report_types):
+        raise fail("report_types must list at least one report type")
+    if not isinstance(raw.get("has_marketplace", True), bool):
+        raise fail("has_marketplace must be true or false")
+    return Table(
+        name=name,
+        report_types=tuple(report_types),
+        format=fmt,
+        columns=columns,
+        natural_key=natural_key,
+        latest=latest,
+        latest_key=latest_key,
+        record_path=record_path,
+        has_marketplace=raw.get("has_marketplace", True),
+        notes=tuple(str(n) for n in _list(raw, "notes", fail)),
+    )
+
+
+def _column(raw: Any, fail: _Fail) -> Column:
+    if not isinstance(raw, dict) or not isinstance(raw.get("source"), str) or not raw["source"]:
+        raise fail("every column needs a source (header text or JSON path)")
+    source: str = raw["source"]
+    name = snake_case(source)
+    where = f"column {source!r}"
+    if unknown := set(raw) - _COLUMN_KEYS - {"optional"}:
+        raise fail(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    if not name or raw.get("name", name) != name:
+        raise fail(f"{where}: its name must be snake_case(source) = {name!r}")
+    try:
+        kind = LogicalType(str(raw.get("type")))
+    except ValueError:
+        raise fail(f"{where}: unknown type {raw.get('type')!r}") from None
+    formats = tuple(_strings(raw, "formats", fail, where))
+    allowed = {LogicalType.DATE: DATE_PATTERNS, LogicalType.TIMESTAMP: TIMESTAMP_PATTERNS}
+    if kind in allowed and not formats:
+        raise fail(f"{where}: a {kind} column needs formats")
+    if bad := [f for f in formats if f not in allowed.get(kind, ())]:
+        raise fail(f"{where}: format(s) {bad} not allowed for a {kind} column")
+    precision, scale = raw.get("precision", 18), raw.get("scale", 2)
+    if kind is not LogicalType.DECIMAL and ("precision" in raw or "scale" in raw):
+        raise fail(f"{where}: precision and scale apply to decimal columns only")
+    if not (
+        isinstance(precision, int) and isinstance(scale, int) and 0 <= scale <= precision <= 38
+    ):
+        raise fail(f"{where}: needs 0 <= scale <= precision <= 38")
+    if not isinstance(raw.get("optional", False), bool):
+        raise fail(f"{where}: optional must be true or false")
+    return Column(
+        name=name,
+        type=kind,
+        source=source,
+        aliases=tuple(_strings(raw, "aliases", fail, where)),
+        formats=formats,
+        precision=precision,
+        scale=scale,
+        optional=raw.get("optional", False),
+    )
+
+
+def _list(raw: Mapping[str, Any], key: str, fail: _Fail) -> list[Any]:
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        raise fail(f"{key} must be a list")
+    return value
+
+
+def _strings(raw: Mapping[str, Any], key: str, fail: _Fail, where: str) -> list[str]:
+    value = _list(raw, key, fail)
+    if not all(isinstance(v, str) and v for v in value):
+        raise fail(f"{where}: {key} must be non-empty strings")
+    return value
+
+
+def _keys(raw: Mapping[str, Any], key: str, names: list[str], fail: _Fail) -> tuple[str, ...]:
+    value = _list(raw, key, fail)
+    if unknown := [k for k in value if k not in names and k not in _LINEAGE_NAMES]:
+        raise fail(f"{key} names unknown column(s) {', '.join(map(str, unknown))}")
+    return tuple(value)

@@ -1,0 +1,76 @@
+"""The registry's vocabulary: curated tables, their typed columns and how they are kept current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class LogicalType(StrEnum):
+    """The analytic type of a curated column; adapters map it to DuckDB, Parquet and Glue types."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DATE = "date"
+    TIMESTAMP = "timestamp"  # always UTC, stored without a zone
+    BOOLEAN = "boolean"
+
+
+class Latest(StrEnum):
+    """How a `<table>_latest` view picks current rows out of overlapping reports."""
+
+    # The newest report per seller and marketplace is the whole current state (listings, inventory).
+    SNAPSHOT = "snapshot"
+    # Every row of a key comes from the newest report containing that key (orders by
+    # amazon_order_id, settlements by settlement_id). Identical rows are legitimate: never dedupe.
+    REPLACE_BY_KEY = "replace_by_key"
+    # The newest row per natural key (returns, daily sales and traffic).
+    NEWEST_PER_KEY = "newest_per_key"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One typed column. `name` is the SQL contract: `snake_case(source)`."""
+
+    name: str
+    type: LogicalType
+    # The English header text (delimited reports) or the dotted JSON path within a record.
+    source: str
+    aliases: tuple[str, ...] = ()  # localized or historical header texts that mean this column
+    formats: tuple[str, ...] = ()  # tried in order; keys of registry.formats.PATTERNS
+    precision: int = 18  # DECIMAL only
+    scale: int = 2  # DECIMAL only
+    # Seen only under some report options or accounts; positional mapping leaves it out.
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """A curated table fed by one or more report types."""
+
+    name: str
+    report_types: tuple[str, ...]
+    format: str  # "tsv" or "json"
+    columns: tuple[Column, ...]  # in document order (delimited) or schema order (JSON)
+    natural_key: tuple[str, ...]  # column names; within seller, marketplace and report options
+    latest: Latest
+    latest_key: tuple[str, ...] = ()  # REPLACE_BY_KEY / NEWEST_PER_KEY: the columns that identify
+    record_path: str | None = None  # JSON reports: the array of records that become this table
+    has_marketplace: bool = True  # whether the lineage column marketplace_id applies
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class HeaderMapping:
+    """How a document's header row maps onto a table's columns.
+
+    `positions[i]` is the document column index of `table.columns[i]`, or None when absent.
+    `extras` are (header, document index) pairs the registry does not know: they go to
+    `extra_columns`. `kind` is "name" or "position"; `refused` says why nothing can be curated.
+    """
+
+    kind: str | None
+    positions: tuple[int | None, ...] = ()
+    extras: tuple[tuple[str, int], ...] = ()
+    refused: str | None = None
