@@ -6,8 +6,12 @@ import random
 import string
 
 from domain.marketplaces import MARKETPLACES
+from sandbox.reports import SimReport
 
-# country -> (currency, sales channel, the time zone label Amazon prints in flat files)
+JP = "A1VC38T7YXB528"
+
+# country -> (currency, sales channel, the standard-time zone label Amazon prints in flat files;
+# sandbox.formats adds the summer labels and the offsets)
 LOCALES: dict[str, tuple[str, str, str]] = {
     "US": ("USD", "Amazon.com", "PST"),
     "CA": ("CAD", "Amazon.ca", "PST"),
@@ -35,8 +39,11 @@ LOCALES: dict[str, tuple[str, str, str]] = {
 }
 
 # Every string here encodes in Cp1252: accents, ß, €, typographic quotes and dashes.
+# The second name opens a quote it never closes, which garbled naive TSV parsers
+# (gh:amzn/selling-partner-api-models#2739); cycling documents hit it on their second row.
 PRODUCTS = (
     ("Crème brûlée Set – 4 Förmchen aus Porzellan", "Klassische Förmchen, spülmaschinenfest."),
+    ('"Bio" Olivenöl extra vergine 500 ml', "Kaltgepresst, aus Andalucía; Flasche 0,5 l."),
     ("Müsli „Früchte & Nüsse“ 750 g", "Knuspriges Müsli mit 30 % Früchten – ohne Zuckerzusatz."),
     ("Jalapeño Salsa “Picante” 250 ml", "Salsa picante hecha en México, con jalapeños y cilantro."),
     ("Straßenkarte Österreich 1:300.000", "Aktuelle Ausgabe mit Ortsregister für Rad und Auto."),
@@ -51,6 +58,7 @@ PRODUCTS = (
 # Every string here encodes in Shift_JIS (and so in windows-31j).
 PRODUCTS_JP = (
     ("緑茶ティーバッグ 100個入り", "静岡県産の一番茶を使用した緑茶です。"),
+    ('"特選" 煎茶 100g 静岡県産', "深蒸しの煎茶です。"),
     ("ステンレス製 水筒 500ml", "保温・保冷に対応した軽量ボトル。"),
     ("木製 まな板 大サイズ", "国産ひのき材を使用しています。"),
     ("和紙 レターセット「桜」", "便箋20枚と封筒10枚のセット。"),
@@ -61,6 +69,11 @@ PRODUCTS_JP = (
 # country -> (city, state or region, postal code)
 ADDRESSES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "US": (("San José", "CA", "95112"), ("Española", "NM", "87532"), ("Seattle", "WA", "98109")),
+    "CA": (
+        ("Montréal", "QC", "H2X 1Y4"),
+        ("Trois-Rivières", "QC", "G9A 5H3"),
+        ("Toronto", "ON", "M5V 2T6"),
+    ),
     "UK": (("Llanfair PG", "Anglesey", "LL61 5UJ"), ("London", "Greater London", "SW1A 1AA")),
     "DE": (("München", "Bayern", "80331"), ("Köln", "Nordrhein-Westfalen", "50667")),
     "FR": (("Besançon", "Doubs", "25000"), ("Orléans", "Loiret", "45000")),
@@ -70,6 +83,19 @@ ADDRESSES: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 _ALNUM = string.ascii_uppercase + string.digits
+
+
+def rng_for(report: SimReport) -> random.Random:
+    """The same numbers for the same report, every time it is rendered."""
+    return random.Random(f"{report.seller_id}/{report.report_id}/{report.report_type}")
+
+
+def products(report: SimReport) -> tuple[tuple[str, str], ...]:
+    return PRODUCTS_JP if JP in report.marketplace_ids else PRODUCTS
+
+
+def sku(marketplace_id: str, index: int) -> str:
+    return f"{country(marketplace_id)}-SKU-{index:05d}"
 
 
 def country(marketplace_id: str) -> str:
@@ -94,6 +120,10 @@ def address(rng: random.Random, marketplace_id: str) -> tuple[str, str, str, str
 
 def asin(rng: random.Random) -> str:
     return "B0" + "".join(rng.choices(_ALNUM, k=8))
+
+
+def fnsku(rng: random.Random) -> str:
+    return "X00" + "".join(rng.choices(_ALNUM, k=7))
 
 
 def token(rng: random.Random, length: int) -> str:

@@ -3,160 +3,106 @@
 from __future__ import annotations
 
 import json
-import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from sandbox import catalog
+from sandbox import catalog, headers
+from sandbox.fba import afn_inventory, customer_returns, fba_inventory
+from sandbox.listings import merchant_listings, open_listings
+from sandbox.orders import orders
 from sandbox.reports import SimReport
 from sandbox.sales_traffic import sales_and_traffic
-from sandbox.times import iso, utc
+from sandbox.settlement import settlement
+from sandbox.times import iso
 
-JP = "A1VC38T7YXB528"
-LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
+JP = catalog.JP
+LISTINGS = headers.LISTINGS
 ORDERS = (
     "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL",
     "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL",
 )
 SALES_AND_TRAFFIC = "GET_SALES_AND_TRAFFIC_REPORT"
 JSON_CONTENT = "application/json; charset=UTF-8"
-
-LISTING_COLUMNS = (  # noqa: SIM905 - reads like the header line it is
-    "item-name item-description listing-id seller-sku price quantity open-date image-url "
-    "item-is-marketplace product-id-type zshop-shipping-fee item-note item-condition "
-    "zshop-category1 zshop-browse-path zshop-storefront-feature asin1 asin2 asin3 "
-    "will-ship-internationally expedited-shipping zshop-boldface product-id "
-    "bid-for-featured-placement add-delete pending-quantity fulfillment-channel "
-    "merchant-shipping-group status"
-).split()
-ORDER_COLUMNS = (  # noqa: SIM905 - reads like the header line it is
-    "amazon-order-id merchant-order-id purchase-date last-updated-date order-status "
-    "fulfillment-channel sales-channel order-channel url ship-service-level product-name "
-    "sku asin item-status quantity currency item-price item-tax shipping-price shipping-tax "
-    "gift-wrap-price gift-wrap-tax item-promotion-discount ship-promotion-discount "
-    "ship-city ship-state ship-postal-code ship-country promotion-ids is-business-order "
-    "purchase-order-number price-designation signature-confirmation-recommended"
-).split()
 GENERIC_COLUMNS = (  # noqa: SIM905 - reads like the header line it is
     "snapshot-date marketplace-id seller-sku asin product-name quantity price currency"
 ).split()
+_LINES_PER_CHUNK = 2000
 
 Row = dict[str, str]
+Rows = Callable[[SimReport, int], Iterator[Row]]
+
+# Every registry flat file: its rows, keyed by English header text; the header comes from the
+# registry, so a column the row leaves out is an empty cell.
+ROWS: dict[str, Rows] = {
+    LISTINGS: merchant_listings,
+    "GET_FLAT_FILE_OPEN_LISTINGS_DATA": open_listings,
+    **dict.fromkeys(ORDERS, orders),
+    "GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA": fba_inventory,
+    "GET_AFN_INVENTORY_DATA": afn_inventory,
+    "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA": customer_returns,
+    "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2": settlement,
+}
+# Listings reports come as Cp1252 (Latin-1 plus € and typographic quotes); the rest as UTF-8;
+# anything for Japan as Shift_JIS.
+_LATIN = frozenset({LISTINGS, "GET_FLAT_FILE_OPEN_LISTINGS_DATA"})
+_CODECS = {"Cp1252": "cp1252", "Shift_JIS": "shift_jis", "UTF-8": "utf-8"}
 
 
-def _rng(report: SimReport) -> random.Random:
-    return random.Random(f"{report.seller_id}/{report.report_id}/{report.report_type}")
-
-
-def _products(report: SimReport) -> tuple[tuple[str, str], ...]:
-    return catalog.PRODUCTS_JP if JP in report.marketplace_ids else catalog.PRODUCTS
-
-
-def _listing(report: SimReport, rng: random.Random, index: int, market: str) -> Row:
-    # Cycling (not sampling) puts every product, so every accent, in any document of ten rows.
-    products = _products(report)
-    name, description = products[index % len(products)]
-    listed = report.created - rng.uniform(1, 900) * 86400
-    item = catalog.asin(rng)
-    return {
-        "item-name": name,
-        "item-description": description if rng.random() < 0.7 else "",
-        "listing-id": "0" + catalog.token(rng, 10),
-        "seller-sku": f"{catalog.country(market)}-SKU-{index:05d}",
-        "price": catalog.money(catalog.price(rng, market), market),
-        "quantity": str(rng.randrange(0, 250)),
-        "open-date": utc(listed).strftime("%Y-%m-%d %H:%M:%S ") + catalog.locale(market)[2],
-        "item-is-marketplace": "y",
-        "product-id-type": "1",
-        "item-condition": "11",
-        "asin1": item,
-        "product-id": item,
-        "pending-quantity": "0",
-        "fulfillment-channel": rng.choice(("DEFAULT", f"AMAZON_{catalog.region(market)}")),
-        "merchant-shipping-group": "Migrated Template",
-        "status": rng.choice(("Active", "Active", "Active", "Inactive")),
-    }
-
-
-def _order(report: SimReport, rng: random.Random, index: int, market: str) -> Row:
-    name, _ = rng.choice(_products(report))
-    currency, channel, _ = catalog.locale(market)
-    # Without a data window Amazon reports the last day or so; spread orders over it.
-    start = report.data_start if report.data_end > report.data_start else report.data_end - 86400
-    bought = rng.uniform(start, report.data_end)
-    status = rng.choice(("Shipped", "Shipped", "Shipped", "Pending", "Unshipped", "Cancelled"))
-    quantity = rng.randrange(1, 4)
-    item_price = catalog.price(rng, market) * quantity
-    city, state, postal, ship_country = catalog.address(rng, market)
-    business = rng.random() < 0.1
-    return {
-        "amazon-order-id": catalog.order_id(rng, market),
-        "purchase-date": iso(bought),
-        "last-updated-date": iso(bought + rng.uniform(0, 36) * 3600),
-        "order-status": status,
-        "fulfillment-channel": rng.choice(("Amazon", "Merchant")),
-        "sales-channel": channel,
-        "ship-service-level": rng.choice(("Standard", "Expedited")),
-        "product-name": name,
-        "sku": f"{catalog.country(market)}-SKU-{index % 97:05d}",
-        "asin": catalog.asin(rng),
-        "item-status": status if status in ("Shipped", "Cancelled") else "Unshipped",
-        "quantity": str(quantity),
-        "currency": currency,
-        "item-price": catalog.money(item_price, market),
-        "item-tax": catalog.money(item_price * 0.19, market),
-        "shipping-price": catalog.money(rng.choice((0.0, 3.99, 4.99)), market),
-        "shipping-tax": catalog.money(0, market),
-        "ship-city": city,
-        "ship-state": state,
-        "ship-postal-code": postal,
-        "ship-country": ship_country,
-        "is-business-order": "true" if business else "false",
-        "price-designation": "BusinessPrice" if business else "",
-        "signature-confirmation-recommended": "false",
-    }
-
-
-def _generic(report: SimReport, rng: random.Random, index: int, market: str) -> Row:
-    name, _ = rng.choice(_products(report))
-    return {
-        "snapshot-date": iso(report.data_end),
-        "marketplace-id": market,
-        "seller-sku": f"{catalog.country(market)}-SKU-{index:05d}",
-        "asin": catalog.asin(rng),
-        "product-name": name,
-        "quantity": str(rng.randrange(0, 500)),
-        "price": catalog.money(catalog.price(rng, market), market),
-        "currency": catalog.locale(market)[0],
-    }
-
-
-def _tsv(
-    report: SimReport, columns: list[str], make: Callable[..., Row], rows: int
-) -> Iterator[str]:
-    rng = _rng(report)
-    yield "\t".join(columns) + "\n"
+def _generic(report: SimReport, rows: int) -> Iterator[Row]:
+    rng = catalog.rng_for(report)
+    products = catalog.products(report)
     for index in range(rows):
         market = report.marketplace_ids[index % len(report.marketplace_ids)]
-        row = make(report, rng, index, market)
-        yield "\t".join(row.get(column, "") for column in columns) + "\n"
+        yield {
+            "snapshot-date": iso(report.data_end),
+            "marketplace-id": market,
+            "seller-sku": catalog.sku(market, index),
+            "asin": catalog.asin(rng),
+            "product-name": rng.choice(products)[0],
+            "quantity": str(rng.randrange(0, 500)),
+            "price": catalog.money(catalog.price(rng, market), market),
+            "currency": catalog.locale(market)[0],
+        }
 
 
-def render(report: SimReport, rows: int) -> tuple[bytes, str]:
-    """The uncompressed document of a DONE report, and its Content-Type."""
+def _tsv(printed: Iterable[str], names: tuple[str, ...], rows: Iterator[Row]) -> Iterator[str]:
+    """The header line, then one line per row: no quoting, as Amazon writes flat files."""
+    yield "\t".join(printed) + "\n"
+    for row in rows:
+        yield "\t".join(row.get(name, "") for name in names) + "\n"
+
+
+def _encoded(pieces: Iterable[str], codec: str) -> Iterator[bytes]:
+    """Text pieces joined into chunks of a few thousand lines, encoded one chunk at a time."""
+    batch: list[str] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) == _LINES_PER_CHUNK:
+            yield "".join(batch).encode(codec)
+            batch.clear()
+    if batch:
+        yield "".join(batch).encode(codec)
+
+
+def render(report: SimReport, rows: int) -> tuple[Iterator[bytes], str]:
+    """The uncompressed document of a DONE report, in chunks, and its Content-Type.
+
+    Delimited documents have a header line and exactly `rows` data lines (no value holds a tab
+    or a line break), so a manifest's row count is `rows`.
+    """
     if report.report_type == SALES_AND_TRAFFIC:
-        body = sales_and_traffic(report, _rng(report), rows)
-        return json.dumps(body, ensure_ascii=False).encode("utf-8"), JSON_CONTENT
-    if report.report_type == LISTINGS:
-        columns, make, charset = LISTING_COLUMNS, _listing, "Cp1252"
-    elif report.report_type in ORDERS:
-        columns, make, charset = ORDER_COLUMNS, _order, "UTF-8"
-    else:
-        columns, make, charset = GENERIC_COLUMNS, _generic, "UTF-8"
-    if JP in report.marketplace_ids:
+        pieces = sales_and_traffic(report, catalog.rng_for(report), rows)
+        return _encoded(pieces, "utf-8"), JSON_CONTENT
+    japanese = JP in report.marketplace_ids
+    names = headers.columns(report.report_type)
+    make = ROWS.get(report.report_type) if names else None
+    if make is None:
+        names, make = tuple(GENERIC_COLUMNS), _generic
+    charset = "Cp1252" if report.report_type in _LATIN else "UTF-8"
+    if japanese:
         charset = "Shift_JIS"
-    codec = {"Cp1252": "cp1252", "Shift_JIS": "shift_jis"}.get(charset, "utf-8")
-    text = "".join(_tsv(report, columns, make, rows))
-    return text.encode(codec), f"text/plain; charset={charset}"
+    printed = headers.header(report.report_type, names, japanese)
+    lines = _tsv(printed, names, make(report, rows))
+    return _encoded(lines, _CODECS[charset]), f"text/plain; charset={charset}"
 
 
 def is_json(report_type: str) -> bool:

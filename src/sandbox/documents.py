@@ -8,12 +8,12 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlencode
 
-from isal import igzip
+from isal import isal_zlib
 
 from sandbox.content import error_document, render
 from sandbox.reports import ReportStore, SimReport
@@ -34,6 +34,16 @@ def _s3_error(status: int, code: str, message: str, **extra: str) -> Response:
         f"<RequestId>{secrets.token_hex(8).upper()}</RequestId></Error>"
     )
     return raw_response(status, body.encode("utf-8"), _S3_XML)
+
+
+def _gzip(chunks: Iterable[bytes]) -> bytes:
+    """One gzip member (mtime 0, so the same bytes every time), compressed as chunks arrive."""
+    compressor = isal_zlib.compressobj(2, isal_zlib.DEFLATED, 31)
+    body = bytearray()
+    for chunk in chunks:
+        body += compressor.compress(chunk)
+    body += compressor.flush()
+    return bytes(body)
 
 
 def _amz_date(epoch: float) -> str:
@@ -155,11 +165,13 @@ class Documents:
         with self._lock:
             cached = self._bodies.get(key)
         if cached is None:
+            # Only the compressed body is kept: the text is generated and compressed in chunks.
             if report.status == "DONE":
-                data, content_type = render(report, self._config.rows)
+                chunks, content_type = render(report, self._config.rows)
             else:
                 data, content_type = error_document(report)
-            cached = (igzip.compress(data, compresslevel=2, mtime=0), content_type)
+                chunks = iter((data,))
+            cached = (_gzip(chunks), content_type)
             with self._lock:
                 self._bodies[key] = cached
         return cached[0], len(cached[0]), cached[1]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Iterator
 from typing import Any
 
 from sandbox import catalog
@@ -70,15 +72,30 @@ def _traffic(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def _by_asin(rng: random.Random, currency: str) -> dict[str, Any]:
+_SHARES = (
+    "browserSessionPercentage",
+    "mobileAppSessionPercentage",
+    "sessionPercentage",
+    "browserPageViewsPercentage",
+    "mobileAppPageViewsPercentage",
+    "pageViewsPercentage",
+)
+
+
+def _by_asin(rng: random.Random, currency: str, granularity: str) -> dict[str, Any]:
     units = rng.randrange(0, 60)
     sales = units * rng.uniform(8, 40)
     traffic = _traffic(rng)
     share = round(rng.uniform(0, 3), 2)
-    return {
+    ids = {
         "parentAsin": catalog.asin(rng),
         "childAsin": catalog.asin(rng),
         "sku": f"SKU-{catalog.token(rng, 6)}",
+    }
+    # childAsin only for CHILD or SKU granularity, sku only for SKU (the report's JSON Schema).
+    kept = {"PARENT": 1, "CHILD": 2}.get(granularity, 3)
+    return {
+        **dict(list(ids.items())[:kept]),
         "salesByAsin": {
             "unitsOrdered": units,
             "unitsOrderedB2B": units // 20,
@@ -89,19 +106,17 @@ def _by_asin(rng: random.Random, currency: str) -> dict[str, Any]:
         },
         "trafficByAsin": {
             **{k: v for k, v in traffic.items() if not k.startswith("orderItem")},
-            "browserSessionPercentage": share,
-            "mobileAppSessionPercentage": share,
-            "sessionPercentage": share,
-            "browserPageViewsPercentage": share,
-            "mobileAppPageViewsPercentage": share,
-            "pageViewsPercentage": share,
+            **dict.fromkeys(_SHARES, share),
+            **{f"{key}B2B": round(share / 25, 2) for key in _SHARES},
         },
     }
 
 
-def sales_and_traffic(report: SimReport, rng: random.Random, rows: int) -> dict[str, Any]:
-    """By date (one entry per day of the data window, at most a month) and by ASIN (`rows`)."""
+def sales_and_traffic(report: SimReport, rng: random.Random, rows: int) -> Iterator[str]:
+    """The document as JSON text in pieces: by date (one entry per day of the data window, at
+    most a month), then by ASIN (`rows` entries, one piece each, so memory stays flat)."""
     currency = catalog.locale(report.marketplace_ids[0])[0]
+    options = report.options or _DEFAULT_OPTIONS
     days = min(_MAX_DAYS, max(1, int((report.data_end - report.data_start) // _DAY) + 1))
     by_date = []
     for day in range(days):
@@ -122,14 +137,19 @@ def sales_and_traffic(report: SimReport, rng: random.Random, rows: int) -> dict[
                 "trafficByDate": traffic,
             }
         )
-    return {
+    head = {
         "reportSpecification": {
             "reportType": report.report_type,
-            "reportOptions": report.options or _DEFAULT_OPTIONS,
+            "reportOptions": options,
             "dataStartTime": utc(report.data_start).strftime("%Y-%m-%d"),
             "dataEndTime": utc(report.data_end).strftime("%Y-%m-%d"),
             "marketplaceIds": list(report.marketplace_ids),
         },
         "salesAndTrafficByDate": by_date,
-        "salesAndTrafficByAsin": [_by_asin(rng, currency) for _ in range(rows)],
     }
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "salesAndTrafficByAsin": ['
+    granularity = options.get("asinGranularity", "PARENT")
+    for index in range(rows):
+        entry = json.dumps(_by_asin(rng, currency, granularity), ensure_ascii=False)
+        yield entry if index == 0 else ", " + entry
+    yield "]}"

@@ -87,7 +87,7 @@ NUMBER_PATTERNS: Mapping[str, str] = MappingProxyType(
 ZONE_OFFSETS: Mapping[str, int] = MappingProxyType(
     {
         "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "WET": 0,
-        "WEST": 60, "BST": 60, "CET": 60, "MEZ": 60,
+        "WEST": 60, "BST": 60, "CET": 60, "MEZ": 60, "MET": 60,
         "CEST": 120, "MEST": 120, "MESZ": 120, "EET": 120, "SAST": 120,
         "EEST": 180, "MSK": 180, "TRT": 180,
         "GST": 240,
