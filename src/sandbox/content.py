@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 
-from sandbox import catalog, headers
+from sandbox import catalog, headers, promotions, report_schemas, vendor_realtime, vendor_reports
 from sandbox.fba import afn_inventory, customer_returns, fba_inventory
 from sandbox.listings import merchant_listings, open_listings
 from sandbox.orders import orders
@@ -44,6 +44,19 @@ ROWS: dict[str, Rows] = {
 # Listings reports come as Cp1252 (Latin-1 plus € and typographic quotes); the rest as UTF-8;
 # anything for Japan as Shift_JIS.
 _LATIN = frozenset({LISTINGS, "GET_FLAT_FILE_OPEN_LISTINGS_DATA"})
+# JSON documents described by Amazon's report schemas (sandbox/models/report-schemas).
+SCHEMA_DOCUMENTS: dict[str, Callable[[SimReport, int], Iterator[str]]] = {
+    "GET_VENDOR_SALES_REPORT": vendor_reports.by_period,
+    "GET_VENDOR_TRAFFIC_REPORT": vendor_reports.by_period,
+    "GET_VENDOR_INVENTORY_REPORT": vendor_reports.by_period,
+    "GET_VENDOR_NET_PURE_PRODUCT_MARGIN_REPORT": vendor_reports.by_period,
+    "GET_VENDOR_FORECASTING_REPORT": vendor_reports.forecast,
+    "GET_VENDOR_REAL_TIME_SALES_REPORT": vendor_realtime.hourly,
+    "GET_VENDOR_REAL_TIME_TRAFFIC_REPORT": vendor_realtime.hourly,
+    "GET_VENDOR_REAL_TIME_INVENTORY_REPORT": vendor_realtime.hourly,
+    "GET_PROMOTION_PERFORMANCE_REPORT": promotions.promotions,
+    "GET_COUPON_PERFORMANCE_REPORT": promotions.coupons,
+}
 _CODECS = {"Cp1252": "cp1252", "Shift_JIS": "shift_jis", "UTF-8": "utf-8"}
 
 
@@ -92,6 +105,9 @@ def render(report: SimReport, rows: int) -> tuple[Iterator[bytes], str]:
     if report.report_type == SALES_AND_TRAFFIC:
         pieces = sales_and_traffic(report, catalog.rng_for(report), rows)
         return _encoded(pieces, "utf-8"), JSON_CONTENT
+    schema_document = SCHEMA_DOCUMENTS.get(report.report_type)
+    if schema_document is not None and report.specification is not None:
+        return _encoded(schema_document(report, rows), "utf-8"), JSON_CONTENT
     japanese = JP in report.marketplace_ids
     names = headers.columns(report.report_type)
     make = ROWS.get(report.report_type) if names else None
@@ -106,13 +122,19 @@ def render(report: SimReport, rows: int) -> tuple[Iterator[bytes], str]:
 
 
 def is_json(report_type: str) -> bool:
-    return report_type.startswith(("GET_SALES_AND_TRAFFIC", "GET_BRAND_ANALYTICS")) or (
-        report_type.endswith("_JSON")
+    return (
+        report_type.startswith(("GET_SALES_AND_TRAFFIC", "GET_BRAND_ANALYTICS"))
+        or report_type.endswith("_JSON")
+        or report_type in report_schemas.SCHEMAS
     )
 
 
 def error_document(report: SimReport) -> tuple[bytes, str]:
     """What a FATAL report's document says: JSON for JSON report types, else plain text."""
+    if report.error_details:
+        # Amazon's spacing: `{"errorDetails" : "This report type requires ..."}`.
+        body = json.dumps({"errorDetails": report.error_details}, separators=(",", " : "))
+        return body.encode("utf-8"), JSON_CONTENT
     reason = (
         f"Report {report.report_id} ({report.report_type}) could not be generated: "
         "an internal error occurred while processing the request. Please try again later."

@@ -23,7 +23,8 @@ _LWA_JSON = "application/json;charset=UTF-8"
 
 @dataclass(frozen=True)
 class Principal:
-    """Who an access token speaks for: a seller (refresh grant) or the app itself (a scope)."""
+    """Who an access token speaks for: a selling partner (refresh grant; a seller id or a vendor
+    group id) or the app itself (a scope)."""
 
     client_id: str
     seller_id: str | None
@@ -122,7 +123,7 @@ def token_endpoint(
     body: dict[str, Any] = {"token_type": "bearer", "expires_in": config.token_ttl_seconds}
     if grant == "refresh_token":
         refresh = form.get("refresh_token", "")
-        seller = config.sellers.get(refresh)
+        seller = config.partner(refresh)
         if not refresh or seller is None or refresh in faults.revoked_refresh_tokens:
             return _lwa_error(
                 400, "invalid_grant", "The request has an invalid grant parameter : refresh_token"

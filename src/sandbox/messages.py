@@ -15,9 +15,14 @@ def report_finished(
     report: SimReport, *, subscription_id: str, application_id: str, now: float
 ) -> dict[str, Any]:
     """camelCase, with notificationMetadata, per ReportProcessingFinishedNotification.json."""
+    # A vendor group has no seller id: its message carries only accountId, its amzn1.vg. id.
+    account: dict[str, Any] = (
+        {"accountId": report.seller_id}
+        if report.vendor
+        else {"sellerId": report.seller_id, "accountId": f"amzn1.merchant.o.{report.seller_id}"}
+    )
     finished: dict[str, Any] = {
-        "sellerId": report.seller_id,
-        "accountId": f"amzn1.merchant.o.{report.seller_id}",
+        **account,
         "reportId": report.report_id,
         "reportType": report.report_type,
         "processingStatus": report.status,

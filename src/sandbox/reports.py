@@ -28,6 +28,10 @@ class SimReport:
     outcome: str  # the terminal status it will reach, chosen at creation from the faults
     with_document: bool = True  # FATAL reports may come without an error document
     options: dict[str, str] = field(default_factory=dict)
+    vendor: bool = False  # made on behalf of a vendor group (seller_id holds its amzn1.vg. id)
+    # What the document's reportSpecification says, for types Amazon's JSON Schemas describe.
+    specification: dict[str, Any] | None = None
+    error_details: str | None = None  # why a FATAL report failed, for its error document
     status: str = "IN_QUEUE"
     processing_start: float | None = None
     processing_end: float | None = None

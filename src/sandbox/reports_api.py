@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox import vendor_rules
 from sandbox.documents import Documents
 from sandbox.reports import ReportStore, SimReport, check_marketplaces
 from sandbox.settings import Faults
@@ -51,7 +52,9 @@ class ReportsApi:
         *,
         created: Callable[[], None],
         finished: Callable[[SimReport], None],
+        vendors: dict[str, str] | None = None,
     ) -> None:
+        self._vendors = vendors or {}  # vendor group id -> its one marketplace
         self._store = store
         self._documents = documents
         self._faults = faults
@@ -80,25 +83,47 @@ class ReportsApi:
 
     def create_report(self, call: Call) -> Response:
         body: dict[str, Any] = call.body
+        report_type = body["reportType"]
         marketplaces = check_marketplaces(body["marketplaceIds"])
+        vendor_marketplace = self._vendors.get(call.seller)
+        vendor_rules.admit(report_type, vendor_marketplace, marketplaces)
         start = parse(body["dataStartTime"]) if "dataStartTime" in body else None
         end = parse(body["dataEndTime"]) if "dataEndTime" in body else call.now
         start = min(call.now, end) if start is None else start
         if start > end:
             raise invalid_input("dataStartTime must not be later than dataEndTime")
-        outcome, with_document = self._outcome(body["reportType"])
+        options = dict(body.get("reportOptions") or {})
+        outcome, with_document = self._outcome(report_type)
+        problem, specification = None, None
+        if vendor_rules.modelled(report_type, vendor_marketplace is not None):
+            request = vendor_rules.Request(
+                report_type,
+                options,
+                marketplaces,
+                body.get("dataStartTime"),
+                body.get("dataEndTime"),
+                data_start=start,
+                data_end=end,
+                now=call.now,
+            )
+            problem, specification = vendor_rules.review(request)
+        if problem and outcome == "DONE":
+            outcome, with_document = "FATAL", True
         report = self._store.create(
             SimReport(
                 seller_id=call.seller,
                 report_id="",
-                report_type=body["reportType"],
+                report_type=report_type,
                 marketplace_ids=marketplaces,
                 data_start=start,
                 data_end=end,
                 created=call.now,
                 outcome=outcome,
                 with_document=with_document,
-                options=dict(body.get("reportOptions") or {}),
+                options=options,
+                vendor=vendor_marketplace is not None,
+                specification=specification,
+                error_details=problem,
             )
         )
         self._created()

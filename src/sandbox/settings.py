@@ -13,6 +13,10 @@ DEMO_CLIENT_ID = "amzn1.application-oa2-client.demo"
 DEMO_CLIENT_SECRET = "amzn1.oa2-cs.v1.demo-secret"  # noqa: S105 - public demo value
 DEMO_REFRESH_TOKEN = "Atzr|demo-refresh-token"  # noqa: S105 - public demo value
 DEMO_SELLER_ID = "A1DEMOSELLER0"
+# A vendor group: its id is what REPORT_PROCESSING_FINISHED carries as accountId.
+DEMO_VENDOR_REFRESH_TOKEN = "Atzr|demo-vendor-refresh-token"  # noqa: S105 - public demo value
+DEMO_VENDOR_ID = "amzn1.vg.6213651"
+DEMO_VENDOR_MARKETPLACE = "ATVPDKIKX0DER"
 
 _NOTIFICATION_OPS = (
     "getSubscriptions",
@@ -56,8 +60,20 @@ def _clients() -> dict[str, str]:
     return {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET}
 
 
+@dataclass(frozen=True)
+class VendorAccount:
+    """A vendor group: its `amzn1.vg.` id and the one marketplace it sells to Amazon in."""
+
+    account_id: str
+    marketplace_id: str
+
+
 def _sellers() -> dict[str, str]:
     return {DEMO_REFRESH_TOKEN: DEMO_SELLER_ID}
+
+
+def _vendors() -> dict[str, VendorAccount]:
+    return {DEMO_VENDOR_REFRESH_TOKEN: VendorAccount(DEMO_VENDOR_ID, DEMO_VENDOR_MARKETPLACE)}
 
 
 @dataclass(frozen=True)
@@ -66,10 +82,12 @@ class SimulatorConfig:
 
     `rate_limits` is merged over DEFAULT_RATE_LIMITS, so a test names only what it changes.
     `clock` returns epoch seconds; tests inject a manual one to expire URLs and tokens.
+    `sellers` and `vendors` map refresh tokens to the partner a token's calls speak for.
     """
 
     clients: dict[str, str] = field(default_factory=_clients)
     sellers: dict[str, str] = field(default_factory=_sellers)
+    vendors: dict[str, VendorAccount] = field(default_factory=_vendors)
     processing_seconds: float = 1.0
     url_ttl_seconds: float = 300
     token_ttl_seconds: int = 3600
@@ -86,6 +104,15 @@ class SimulatorConfig:
 
     def rate_limit(self, operation: str) -> tuple[float, int]:
         return self.rate_limits.get(operation) or DEFAULT_RATE_LIMITS.get(operation, (1.0, 5))
+
+    def partner(self, refresh_token: str) -> str | None:
+        """The seller id or vendor group id a refresh token was issued for."""
+        vendor = self.vendors.get(refresh_token)
+        return vendor.account_id if vendor else self.sellers.get(refresh_token)
+
+    def vendor_marketplaces(self) -> dict[str, str]:
+        """Vendor group id -> its one marketplace."""
+        return {v.account_id: v.marketplace_id for v in self.vendors.values()}
 
 
 _COUNTERS = (

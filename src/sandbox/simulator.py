@@ -86,7 +86,9 @@ class Simulator:
             self.faults,
             created=self._report_created,
             finished=self._deliver,
+            vendors=self.config.vendor_marketplaces(),
         )
+        self._vendor_ids = frozenset(self.config.vendor_marketplaces())
         self._handlers: dict[str, Callable[[Call], Response]] = {
             **reports.handlers(),
             **self._notifications.handlers(),
@@ -206,6 +208,7 @@ class Simulator:
                 data_end=now,
                 created=now,
                 outcome="DONE",
+                vendor=seller_id in self._vendor_ids,
             )
             ids.append(self._reports.create(report).report_id)
         self._report_created()
