@@ -1,4 +1,4 @@
-"""`make bench`: the storage path on a 1 GiB report, a gzip baseline, the rate limiter."""
+"""`make bench`: the storage path on a 1 GiB report, a gzip baseline, the rate limiter, curation."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
-from bench import imports, limiter, s3_upload, storage  # noqa: E402
+from bench import curate, imports, limiter, s3_upload, storage  # noqa: E402
 from sandbox.server import serve  # noqa: E402
 from sandbox.simulator import DocumentOverride, Simulator, SimulatorConfig  # noqa: E402
 
@@ -99,6 +99,7 @@ def main() -> None:
         f"  peak RSS            {upload['peak_rss_mib']:6.1f} MiB (before the upload "
         f"{upload['baseline_rss_mib']:.1f}; target ≤ {upload['target_rss_mib']} MiB)"
     )
+    curate.report(curate.run(max(1, SIZE // MIB)))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from domain.errors import (
@@ -28,7 +29,7 @@ from domain.model import (
     Start,
 )
 from domain.pacing import Ticket
-from domain.ports import AppCredentials, Destination, QueueMessage, Subscription
+from domain.ports import AppCredentials, Curated, CurateJob, Destination, QueueMessage, Subscription
 
 
 class FakeClock:
@@ -245,6 +246,21 @@ class FakeLake:
     def uri(self, key: str) -> str:
         return f"memory://{key}"
 
+    def fetch_to(self, key: str, path: Path) -> int:
+        if key not in self.objects:
+            raise FileNotFoundError(f"no object at {self.uri(key)}")
+        return path.write_bytes(self.objects[key])
+
+    def put_file(self, key: str, path: Path, content_type: str) -> int:
+        return self.put(key, [path.read_bytes()], content_type)
+
+    def list_manifests(
+        self, report_type: str | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        prefix = "manifests/" if report_type is None else f"manifests/report_type={report_type}/"
+        for key in sorted(k for k in self.manifests if k.startswith(prefix)):
+            yield key, self.manifests[key]
+
 
 @dataclass
 class FakeCredentials:
@@ -455,3 +471,56 @@ class FakeAccessTokens:
     def grantless(self, scope: str) -> str:
         self.calls.append(scope)
         return "Atza|grantless-test-token"
+
+
+@dataclass
+class FakeCurateTrigger:
+    """Records the manifests sent to be curated; `refuse` makes the next call fail like a
+    refused Lambda invoke."""
+
+    requested: list[str] = field(default_factory=list)
+    refuse: bool = False
+
+    def curate(self, manifest_key: str) -> None:
+        if self.refuse:
+            raise AwsServiceError("Lambda Invoke curate_report failed: ServiceException")
+        self.requested.append(manifest_key)
+
+
+@dataclass
+class FakeCurateEngine:
+    """Writes a small stand-in file per job and counts rows the simple way: data lines of a
+    delimited document, records of a JSON one. `failures` are reported per table name;
+    `error` is raised instead of curating."""
+
+    failures: dict[str, dict[str, int]] = field(default_factory=dict)
+    error: Exception | None = None
+    jobs: list[CurateJob] = field(default_factory=list)
+
+    def record_fields(self, source: Path, record_path: str) -> tuple[str, ...]:
+        fields: dict[str, None] = {}
+        for record in json.loads(source.read_text(encoding="utf-8")).get(record_path, []):
+            fields.update(dict.fromkeys(_flattened(record, "")))
+        return tuple(fields)
+
+    def curate(self, job: CurateJob) -> Curated:
+        self.jobs.append(job)
+        if self.error is not None:
+            raise self.error
+        text = job.source.read_text(encoding="utf-8")
+        if job.table.format == "json":
+            rows = len(json.loads(text).get(job.table.record_path or "", []))
+        else:
+            rows = len([line for line in text.splitlines()[1:] if line])
+        job.target.write_bytes(f"PAR1 {job.table.name} {rows} rows PAR1".encode())
+        return Curated(rows, dict(self.failures.get(job.table.name, {})))
+
+
+def _flattened(record: dict[str, Any], prefix: str) -> list[str]:
+    paths: list[str] = []
+    for key, value in record.items():
+        if isinstance(value, dict):
+            paths += _flattened(value, f"{prefix}{key}.")
+        else:
+            paths.append(f"{prefix}{key}")
+    return paths

@@ -5,13 +5,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from domain.lake import MANIFESTS
+
 WRITEBACK_BYTES = 32 << 20
+CHUNK_BYTES = 1 << 20
 
 
 class FileLake:
@@ -72,9 +76,40 @@ class FileLake:
             return None
         return body if isinstance(body, dict) else None
 
+    def fetch_to(self, key: str, path: Path) -> int:
+        # copyfile streams (sendfile or copy_file_range); FileNotFoundError says it is missing.
+        shutil.copyfile(self._path(key), path)
+        return path.stat().st_size
+
+    def put_file(self, key: str, path: Path, content_type: str) -> int:
+        return self.put(key, _chunks(path), content_type)
+
+    def list_manifests(
+        self, report_type: str | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        top = self._path(
+            MANIFESTS if report_type is None else f"{MANIFESTS}/report_type={report_type}"
+        )
+        # Temporary files of unfinished writes start with "." and are no manifests yet.
+        found = sorted(p for p in top.rglob("*.json") if not p.name.startswith("."))
+        for path in found:
+            key = path.relative_to(self._root).as_posix()
+            try:
+                body = self.get_manifest(key)
+            except ValueError:  # not JSON: a broken manifest is nothing to curate
+                continue
+            if body is not None:
+                yield key, body
+
     def uri(self, key: str) -> str:
         # Path.as_uri() escapes the "=" of every partition, which "=" in a URI path needs not.
         return "file://" + quote(self._path(key).as_posix(), safe="/=")
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb", buffering=0) as file:
+        while chunk := file.read(CHUNK_BYTES):
+            yield chunk
 
 
 def _start_writeback(fd: int, offset: int, length: int) -> None:

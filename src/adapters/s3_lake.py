@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from adapters.aws_errors import aws_error, error_code, translated
 from domain.errors import ConfigError
+from domain.lake import MANIFESTS
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -131,8 +133,63 @@ class S3Lake:
             raise aws_error(error, f"S3 GetObject {self.uri(key)}") from error
         return body if isinstance(body, dict) else None
 
+    def fetch_to(self, key: str, path: Path) -> int:
+        # Ranged GETs in parallel, written straight to the file: memory stays at a few parts.
+        # Imported here: s3transfer would lengthen every cold start that never downloads.
+        from boto3.s3.transfer import TransferConfig
+
+        transfer = TransferConfig(
+            multipart_chunksize=self._part_size, max_concurrency=4, use_threads=True
+        )
+        try:
+            self._s3.download_file(self._bucket, self._object_key(key), str(path), Config=transfer)
+        except (BotoCoreError, ClientError) as error:
+            if _missing(error):
+                raise FileNotFoundError(f"no object at {self.uri(key)}") from None
+            raise aws_error(error, f"S3 GetObject {self.uri(key)}") from error
+        return path.stat().st_size
+
+    def put_file(self, key: str, path: Path, content_type: str) -> int:
+        # The streamed multipart upload of `put`: one part in memory, aborted on failure.
+        return self.put(key, _file_chunks(path, self._part_size), content_type)
+
+    def list_manifests(
+        self, report_type: str | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        top = MANIFESTS if report_type is None else f"{MANIFESTS}/report_type={report_type}"
+        start = len(self._object_key(""))
+        pages = self._s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self._bucket, Prefix=self._object_key(f"{top}/")
+        )
+        for key in self._listed(pages, f"S3 ListObjectsV2 {self.uri(top)}/", start):
+            if not key.endswith(".json"):
+                continue
+            try:
+                body = self.get_manifest(key)
+            except ValueError:  # not JSON: a broken manifest is nothing to curate
+                continue
+            if body is not None:
+                yield key, body
+
+    @staticmethod
+    def _listed(pages: Iterable[Any], what: str, start: int) -> Iterator[str]:
+        """Lake keys page by page (S3 lists in key order); memory holds one page."""
+        iterator = iter(pages)
+        while True:
+            with translated(what):
+                page = next(iterator, None)
+            if page is None:
+                return
+            yield from (found["Key"][start:] for found in page.get("Contents", []))
+
     def __repr__(self) -> str:
         return f"S3Lake({self.uri('')!r})"
+
+
+def _file_chunks(path: Path, size: int) -> Iterator[bytes]:
+    with path.open("rb", buffering=0) as file:
+        while chunk := file.read(size):
+            yield chunk
 
 
 class _Upload:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.model import Download, Outcome, Report
+from domain.model import Download, Outcome, Report, ReportStatus
 
 PIPELINE_VERSION = "0.1.0"
 
-RAW, ERRORS, MANIFESTS = "raw", "errors", "manifests"
+RAW, ERRORS, MANIFESTS, CURATED = "raw", "errors", "manifests", "curated"
+PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 
 # Report types whose documents are not tab-separated flat files.
 _JSON_PREFIXES = ("GET_SALES_AND_TRAFFIC_REPORT", "GET_BRAND_ANALYTICS_", "GET_VENDOR_")
@@ -80,6 +81,14 @@ def manifest_key(report: Report) -> str:
     return _key(MANIFESTS, report, "json")
 
 
+def curated_key(table_name: str, report: Report) -> str:
+    """One Parquet file per table and report: re-curating overwrites it (design.md section 5)."""
+    return (
+        f"{CURATED}/{table_name}/seller_id={report.seller_id}/"
+        f"dt={partition_date(report)}/{report.report_id}.parquet"
+    )
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
@@ -126,3 +135,55 @@ def manifest(
             }
         )
     return body
+
+
+def parse_iso(text: object) -> datetime | None:
+    """A manifest time (`2026-11-27T12:00:00Z`) as an aware datetime; None when absent."""
+    if not isinstance(text, str) or not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def report_of(body: dict[str, Any]) -> Report:
+    """The report a manifest describes, enough to rebuild its keys; raises KeyError/ValueError
+    when the manifest lacks its identity."""
+    created = parse_iso(body["createdTime"])
+    if created is None:
+        raise ValueError("the manifest has no createdTime")
+    return Report(
+        seller_id=str(body["sellerId"]),
+        report_id=str(body["reportId"]),
+        report_type=str(body["reportType"]),
+        status=ReportStatus(body.get("processingStatus", "DONE")),
+        created_time=created,
+        marketplace_ids=tuple(body.get("marketplaceIds") or ()),
+        data_start=parse_iso(body.get("dataStartTime")),
+        data_end=parse_iso(body.get("dataEndTime")),
+        processing_start=parse_iso(body.get("processingStartTime")),
+        processing_end=parse_iso(body.get("processingEndTime")),
+        document_id=body.get("reportDocumentId"),
+    )
+
+
+def curated_table(
+    table_name: str, key: str, rows: int, parse_failures: dict[str, int], header_mapping: str
+) -> dict[str, Any]:
+    """One table's entry of a manifest's `curated` section."""
+    return {
+        "table": table_name,
+        "key": key,
+        "rows": rows,
+        "parseFailures": dict(parse_failures),
+        "headerMapping": header_mapping,
+    }
+
+
+def refused_table(table_name: str, why: str) -> dict[str, Any]:
+    """The entry of a table that could not be curated; the raw document stays as it is."""
+    return {"table": table_name, "key": None, "rows": 0, "refused": why}
+
+
+def curated_section(curated_at: datetime, tables: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `curated` section a manifest gains once its report is curated."""
+    return {"curatedAt": _iso(curated_at), "tables": tables}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from domain.model import (
@@ -16,6 +17,7 @@ from domain.model import (
     ReportStatus,
     Start,
 )
+from domain.registry.model import HeaderMapping, Table
 
 
 class ReportsApi(Protocol):
@@ -132,6 +134,21 @@ class Lake(Protocol):
 
     def uri(self, key: str) -> str: ...
 
+    def fetch_to(self, key: str, path: Path) -> int:
+        """Download the object at key into the local file `path`, streamed; returns its bytes.
+        Raises FileNotFoundError when no object is at key."""
+        ...
+
+    def put_file(self, key: str, path: Path, content_type: str) -> int:
+        """Store the local file `path` at key, atomically as `put` does; returns bytes written."""
+        ...
+
+    def list_manifests(
+        self, report_type: str | None = None
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every readable manifest (of one report type, or all), as (key, body), in key order."""
+        ...
+
 
 class Decompressor(Protocol):
     """The incremental interface of zlib.decompressobj (isal's matches it)."""
@@ -194,3 +211,55 @@ class MessageQueue(Protocol):
     def receive(self, wait_seconds: int = 20, max_messages: int = 10) -> list[QueueMessage]: ...
 
     def delete(self, message: QueueMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Where the rows of a curated file come from; stored as its last columns."""
+
+    seller_id: str
+    marketplace_id: str | None
+    report_id: str
+    report_type: str
+    data_start_time: datetime | None  # naive UTC, like every curated timestamp
+    data_end_time: datetime | None
+    ingested_at: datetime | None
+    dt: date
+
+
+@dataclass(frozen=True)
+class CurateJob:
+    """One table out of one local raw document.
+
+    `fields` are the document's columns: the header texts of a delimited file, or the dotted
+    paths of a JSON report's records; `mapping` positions index into them. `comma` says the
+    marketplace writes decimal commas."""
+
+    table: Table
+    mapping: HeaderMapping
+    fields: tuple[str, ...]
+    source: Path
+    target: Path
+    lineage: Lineage
+    comma: bool = False
+
+
+@dataclass(frozen=True)
+class Curated:
+    """What a curate run wrote: rows, and per column the non-blank values that did not parse
+    (stored as NULL). Columns without failures are left out."""
+
+    rows: int
+    parse_failures: Mapping[str, int]
+
+
+class CurateEngine(Protocol):
+    """Turns a local UTF-8 raw document into a typed local Parquet file, in bounded memory.
+    Raises CurateError (domain.curating) when the engine fails; nothing is left at target."""
+
+    def record_fields(self, source: Path, record_path: str) -> tuple[str, ...]:
+        """The dotted leaf paths found in the records of a JSON document's `record_path`
+        array, in first-seen order (empty when the array is absent or empty)."""
+        ...
+
+    def curate(self, job: CurateJob) -> Curated: ...
