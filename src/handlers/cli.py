@@ -1,10 +1,11 @@
-"""The `spapi-lake` command line: demo, run and sandbox. Exit 0 ok, 1 report failures, 2 usage."""
+"""The `spapi-lake` command line: ingest, curate, query, sandbox. Exit 0 ok, 1 failures, 2 usage."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -46,6 +47,9 @@ def run(
     lwa_endpoint: Annotated[str | None, typer.Option(help="LWA token URL.")] = None,
     region: Annotated[str | None, typer.Option(help="NA, EU or FE.")] = None,
     seller_id: Annotated[str | None, typer.Option(help="Selling partner id.")] = None,
+    vendor: Annotated[
+        str | None, typer.Option(help="Vendor account id (amzn1.vg.…), instead of --seller-id.")
+    ] = None,
     marketplace: Annotated[list[str] | None, typer.Option(help="Marketplace id (repeat).")] = None,
     report: Annotated[list[str] | None, typer.Option(help="Report type (repeat).")] = None,
     since: Annotated[str | None, typer.Option(help="Data start, ISO date or datetime.")] = None,
@@ -65,8 +69,11 @@ def run(
 ) -> None:
     """Request reports from SP-API (or any server with its contract) and store them in a lake.
 
-    Credentials come from SPAPI_CLIENT_ID, SPAPI_CLIENT_SECRET and SPAPI_REFRESH_TOKEN; AWS
-    (an s3:// lake, --queue-url) from the usual AWS environment, AWS_ENDPOINT_URL included.
+    Credentials come from SPAPI_CLIENT_ID, SPAPI_CLIENT_SECRET and SPAPI_REFRESH_TOKEN (the
+    seller's, or with --vendor the vendor account's). Report types are checked against the
+    catalog (--option KEY=VALUE for reportOptions) and windows snapped to whole periods. AWS
+    access (an s3:// lake, --queue-url) comes from the usual AWS environment, AWS_ENDPOINT_URL
+    included.
     """
     from handlers.cli_run import RunArgs, run_reports
 
@@ -76,6 +83,7 @@ def run(
         lwa_endpoint=lwa_endpoint,
         region=region,
         seller_id=seller_id,
+        vendor=vendor,
         marketplaces=marketplace or [],
         reports=report or [],
         since=since,
@@ -109,6 +117,50 @@ def sandbox(
     from handlers.cli_demo import serve_sandbox
 
     _exit(lambda: serve_sandbox(port, console))
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="DuckDB SQL over the lake's tables and views.")],
+    lake: Annotated[str, typer.Option("--lake", help="The lake directory.")] = "lake",
+    output: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """Run SQL on the local lake: curated tables, their `_latest` views, `raw_<report type>`."""
+    _exit(lambda: _analytics().run_query(lake, sql, output, console, errors))
+
+
+@app.command()
+def tables(
+    lake: Annotated[str, typer.Option("--lake", help="The lake directory.")] = "lake",
+) -> None:
+    """List the tables and views `query` can use, with their rows and typed columns."""
+    _exit(lambda: _analytics().list_tables(lake, console))
+
+
+@app.command()
+def curate(
+    lake: LakeOption = "lake",
+    since: Annotated[
+        str | None, typer.Option(help="Only reports whose dt is this ISO date or later.")
+    ] = None,
+    report_type: Annotated[
+        str | None, typer.Option("--report-type", help="Only reports of this type.")
+    ] = None,
+    kms_key_id: Annotated[str | None, typer.Option(help="KMS key for an s3:// lake.")] = None,
+) -> None:
+    """(Re)build curated Parquet tables from the raw reports: backfills, registry changes."""
+    _exit(lambda: _analytics().run_curate(lake, since, report_type, kms_key_id, console))
+
+
+def _analytics() -> ModuleType:
+    """The query and curate commands, which need DuckDB and sqlglot (extras analytics, cli)."""
+    try:
+        from handlers import cli_query
+    except ImportError as exc:
+        raise ConfigError(
+            f"this command needs {exc.name}: pip install 'spapi-lake[cli,analytics]'"
+        ) from None
+    return cli_query
 
 
 def execute(action: Callable[[], bool | None]) -> int:

@@ -11,12 +11,22 @@ from rich.console import Console
 
 from adapters.env_credentials import StaticCredentials
 from adapters.system_clock import SystemClock
+from domain import registry
 from domain.marketplaces import Region
-from domain.planning import ReportConfig, Seller, plan_requests
+from domain.model import PartnerKind
+from domain.planning import ReportConfig, Seller, plan
 from domain.waiting import PollPolicy
 from handlers.cli_run import ingest_with_progress, local_container
 from sandbox.server import serve, serve_forever
-from sandbox.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN, DEMO_SELLER_ID
+from sandbox.settings import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_REFRESH_TOKEN,
+    DEMO_SELLER_ID,
+    DEMO_VENDOR_ID,
+    DEMO_VENDOR_MARKETPLACE,
+    DEMO_VENDOR_REFRESH_TOKEN,
+)
 from sandbox.simulator import Simulator, SimulatorConfig
 from wiring.container import GIB
 
@@ -29,28 +39,68 @@ DEMO_REPORTS = (
         window=timedelta(days=7),
         options=(("asinGranularity", "CHILD"), ("dateGranularity", "DAY")),
     ),
+    # The vendor's: the last two whole weeks (Sunday..Saturday) Amazon has, in one request.
+    ReportConfig(
+        "GET_VENDOR_SALES_REPORT",
+        window=timedelta(days=14),
+        options=(
+            ("distributorView", "MANUFACTURING"),
+            ("reportPeriod", "WEEK"),
+            ("sellingProgram", "RETAIL"),
+        ),
+    ),
 )
+VENDOR_EXAMPLE = "SELECT * FROM vendor_sales_by_asin_latest LIMIT 5"
 
 
 def run_demo(lake: Path, console: Console, processing_seconds: float = 2.0) -> bool:
-    """Serve the simulator on a free loopback port and ingest six reports from it into `lake`."""
+    """Serve the simulator on a free loopback port and ingest seven reports from it into `lake`:
+    six of a seller in two marketplaces, and a vendor's weekly sales."""
     simulator = Simulator(SimulatorConfig(processing_seconds=processing_seconds))
     with serve(simulator) as server:
         console.print(f"SP-API simulator listening on {server.url} (offline, nothing leaves)")
         container = local_container(lake, server.url, f"{server.url}/auth/o2/token", GIB)
+        tokens = {DEMO_SELLER_ID: DEMO_REFRESH_TOKEN, DEMO_VENDOR_ID: DEMO_VENDOR_REFRESH_TOKEN}
         container.credentials.override(
-            providers.Object(
-                StaticCredentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN)
-            )
+            providers.Object(StaticCredentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, tokens))
         )
         container.poll_policy.override(
             providers.Object(PollPolicy(first_interval=1.0, factor=1.5, max_interval=5.0))
         )
-        seller = Seller("demo", DEMO_SELLER_ID, DEMO_MARKETPLACES)
-        requests = plan_requests([seller], DEMO_REPORTS, until=SystemClock().now())
-        ok = ingest_with_progress(container, requests, console)
+        partners = [
+            Seller("demo", DEMO_SELLER_ID, DEMO_MARKETPLACES),
+            Seller("demo-vendor", DEMO_VENDOR_ID, (DEMO_VENDOR_MARKETPLACE,), PartnerKind.VENDOR),
+        ]
+        planned = plan(partners, DEMO_REPORTS, until=SystemClock().now())
+        for note in planned.notes:
+            console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+        ok = ingest_with_progress(container, list(planned.requests), console)
     console.print(f"Reports, manifests and UTF-8 text are under {lake.resolve()}")
+    _show_example(lake, console)
     return ok
+
+
+def _show_example(lake: Path, console: Console) -> None:
+    """Ends the demo with what the lake is for: a question answered by SQL."""
+    try:
+        from handlers.cli_query import print_sample
+    except ImportError:  # no DuckDB: the reports stay raw, and there is nothing to query
+        return
+    console.print()
+    print_sample(lake, console)
+    example = "SELECT marketplace_id, count(*) FROM merchant_listings GROUP BY 1"
+    console.print(
+        f'Ask your own: spapi-lake query --lake {lake} "{example}"'
+        "  (`spapi-lake tables` lists the tables)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if any(t.name == "vendor_sales_by_asin" for t in registry.tables()):
+        console.print(
+            f'The vendor\'s weekly sales: spapi-lake query --lake {lake} "{VENDOR_EXAMPLE}"',
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def serve_sandbox(port: int, console: Console, stop: threading.Event | None = None) -> None:
@@ -60,6 +110,10 @@ def serve_sandbox(port: int, console: Console, stop: threading.Event | None = No
         console.print(f"  client id           {DEMO_CLIENT_ID}")
         console.print(f"  client secret       {DEMO_CLIENT_SECRET}")
         console.print(f"  refresh token       {DEMO_REFRESH_TOKEN} (seller {DEMO_SELLER_ID})")
+        console.print(
+            f"  vendor token        {DEMO_VENDOR_REFRESH_TOKEN} (vendor {DEMO_VENDOR_ID}, "
+            f"marketplace {DEMO_VENDOR_MARKETPLACE})"
+        )
         console.print(f"  e.g. spapi-lake run --endpoint {url} --region {Region.NA.name} …")
         console.print("Ctrl-C stops it.")
 

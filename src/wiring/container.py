@@ -15,7 +15,9 @@ from adapters.rate_limit import RateLimiter
 from adapters.spapi_client import SpApiClient
 from adapters.spapi_reports import SpApiReportsApi
 from adapters.system_clock import SystemClock
+from domain.curating import CurateService
 from domain.ingesting import LocalIngest
+from domain.ports import CurateEngine
 from domain.queue_waiting import QueuePolicy, QueueWaiter
 from domain.requesting import ReportRequester
 from domain.storing import DocumentStorer
@@ -23,6 +25,14 @@ from domain.waiting import PollPolicy, ReportWaiter
 from wiring.aws_clients import dynamodb_rate_limiter, s3_lake, sqs_queue
 
 GIB = 1 << 30
+
+
+def duckdb_curate_engine() -> CurateEngine:
+    """DuckDB comes with the `analytics` extra: imported only when something curates, so
+    `run` still ingests where it is missing (ImportError says so)."""
+    from adapters.duckdb_curate import DuckDbCurateEngine
+
+    return DuckDbCurateEngine()
 
 
 class LocalContainer(containers.DeclarativeContainer):
@@ -91,3 +101,5 @@ class LocalContainer(containers.DeclarativeContainer):
         max_decompressed_bytes=config.max_decompressed_bytes.as_int(),
     )
     ingest = providers.Factory(LocalIngest, requester=requester, waiter=waiter, storer=storer)
+    curate_engine = providers.Singleton(duckdb_curate_engine)
+    curate = providers.Factory(CurateService, lake=lake, engine=curate_engine, clock=clock)

@@ -208,7 +208,7 @@ def test_the_demo_fills_the_lake_offline(tmp_path):
     manifests = _manifests(lake)
     listings = [p for p in _objects(lake, "raw") if LISTINGS in str(p)]
     assert result.exit_code == 0, result.output
-    assert len(manifests) == 6
+    assert len(manifests) == 7  # six of the seller's, one vendor sales report
     assert {m["processingStatus"] for m in manifests} == {"DONE"}
     assert {m["reportType"] for m in manifests} >= {LISTINGS, "GET_SALES_AND_TRAFFIC_REPORT"}
     assert "€" in listings[0].read_text(encoding="utf-8") or "é" in listings[0].read_text()

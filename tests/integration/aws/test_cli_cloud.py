@@ -125,7 +125,10 @@ def _objects(s3: Any, prefix: str) -> dict[str, bytes]:
 def _split(objects: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, dict[str, Any]]]:
     data = {k: v for k, v in objects.items() if k.startswith("raw/")}
     manifests = {k: json.loads(v) for k, v in objects.items() if k.startswith("manifests/")}
-    assert set(data) | set(manifests) == set(objects), "nothing outside raw/ and manifests/"
+    curated = {k for k in objects if k.startswith("curated/")}
+    # A listings report is curated as it lands: one Parquet file beside raw, named in its manifest.
+    assert curated == {t["key"] for m in manifests.values() for t in m["curated"]["tables"]}
+    assert set(data) | set(manifests) | curated == set(objects), "nothing else in the lake"
     return data, manifests
 
 
@@ -156,7 +159,7 @@ def test_with_a_kms_key_every_object_is_sse_kms_under_that_key(
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
     heads = [s3.head_object(Bucket=BUCKET, Key=k) for k in keys]
     assert code == 0
-    assert len(keys) == 2  # the document and its manifest
+    assert len(keys) == 3  # the document, its curated Parquet file and its manifest
     assert {(h["ServerSideEncryption"], h["SSEKMSKeyId"]) for h in heads} == {
         ("aws:kms", kms_key_arn)
     }
@@ -180,6 +183,7 @@ def test_waiting_on_the_queue_lands_the_same_lake_content_as_polling(
     assert queued_data == polled_data
     for manifest in [*queued_manifests.values(), *polled_manifests.values()]:
         manifest.pop("ingestedAt")
+        manifest["curated"].pop("curatedAt")
     assert queued_manifests == polled_manifests
 
 
