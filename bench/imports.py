@@ -16,6 +16,7 @@ HANDLERS = (
     "fetch_document",
     "store_report",
     "reconcile",
+    "curate_report",
 )
 BUDGET_MS = 300.0  # design.md §9
 _PROBE = (

@@ -27,6 +27,7 @@ class Grantables:
     queue_arn: pulumi.Input[str]
     ingest_state_machine_arn: pulumi.Input[str]
     authenticate_function_arn: pulumi.Input[str]
+    curate_function_arn: pulumi.Input[str]
     lwa_secret_arns: Sequence[pulumi.Input[str]]
     settings_path: str
     rate_limit_table_arn: pulumi.Input[str]
@@ -117,6 +118,32 @@ def _lake(write: bool) -> Grant:
     return grant
 
 
+def _curate(on: Grantables) -> list[Statement]:
+    """Read a report's raw file and manifest, write its curated files and the manifest again:
+    nothing else of the lake, so a bug in curation cannot touch raw data."""
+
+    def under(area: str) -> pulumi.Output[str]:
+        return pulumi.Output.concat(on.bucket_arn, "/", area, "/*")
+
+    return [
+        allow(["s3:GetObject"], [under("raw"), under("manifests")], "ReadRawAndManifests"),
+        # As for the other lake functions: a missing raw file is then a 404 (the report is
+        # refused, and the manifest says why), not a 403 that reads like a permissions fault.
+        allow(["s3:ListBucket"], [on.bucket_arn], "ListLake"),
+        allow(
+            ["s3:PutObject", "s3:AbortMultipartUpload"],
+            [under("curated"), under("manifests")],
+            "WriteCuratedAndManifests",
+        ),
+        allow(
+            ["kms:Decrypt", "kms:GenerateDataKey"],
+            [on.key_arn],
+            "EncryptLakeObjects",
+            _via("s3", on),
+        ),
+    ]
+
+
 def _start_ingest(on: Grantables) -> list[Statement]:
     # A start that finds the report's execution taken reads its status: a failed attempt is
     # restarted under the next name (adapters/stepfunctions_workflow.py).
@@ -167,6 +194,11 @@ def _invoke_authenticate(on: Grantables) -> list[Statement]:
     return [allow(["lambda:InvokeFunction"], [on.authenticate_function_arn], "Authenticate")]
 
 
+def _invoke_curate(on: Grantables) -> list[Statement]:
+    # Asynchronously (InvocationType Event): reconcile has no DuckDB, and need not wait.
+    return [allow(["lambda:InvokeFunction"], [on.curate_function_arn], "CurateAgain")]
+
+
 # Every function that calls SP-API shares its rate limits (wiring/cloud_config.py, `_SP_API`).
 _GRANTS: dict[str, list[Grant]] = {
     "subscribe": [_lwa_secrets, _settings, _rate_limits],
@@ -180,7 +212,9 @@ _GRANTS: dict[str, list[Grant]] = {
         _lake(write=False),
         _start_ingest,
         _invoke_authenticate,
+        _invoke_curate,
         _seal(TOKEN, "kms:Decrypt"),
         _rate_limits,
     ],
+    "curate_report": [_curate],
 }

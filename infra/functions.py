@@ -1,4 +1,4 @@
-"""The seven Lambda functions: a role, a log group and least-privilege policy for each."""
+"""The eight Lambda functions: a role, a log group and least-privilege policy for each."""
 
 from __future__ import annotations
 
@@ -13,10 +13,24 @@ import pulumi_aws as aws
 
 from infra.function_policies import Grantables, statements
 from infra.iam import document, encrypted_log_group, trust
-from infra.state_machines import FUNCTION_SPECS, HANDLERS, QUEUE_MAX_CONCURRENCY
+from infra.state_machines import (
+    CURATE_EPHEMERAL_STORAGE_MB,
+    FUNCTION_SPECS,
+    HANDLERS,
+    QUEUE_MAX_CONCURRENCY,
+)
 from wiring.cloud_config import NEEDS, VARIABLES
 
 SPECS = FUNCTION_SPECS
+# The function that runs DuckDB, from its own artifact (infra/lambda_package.py).
+CURATE = "curate_report"
+# DuckDB's memory_limit: half the function's memory, the rest for Python, the SDK's transfers
+# and what DuckDB allocates outside its buffer pool; beyond it DuckDB spills to /tmp. Two
+# threads: Lambda gives a 2048 MB function two vCPUs.
+DUCKDB_SETTINGS: Mapping[str, str] = {
+    "curate_memory_mb": str(SPECS[CURATE].memory // 2),
+    "curate_threads": "2",
+}
 # Optional variables each function reads beyond what it needs (wiring/cloud_config.py). The
 # stack also names the `service` dimension of a function's metrics, which the alarms select.
 OPTIONAL: Mapping[str, tuple[str, ...]] = {
@@ -25,7 +39,8 @@ OPTIONAL: Mapping[str, tuple[str, ...]] = {
     "process_notification": ("stack", "max_ingest_attempts"),
     "fetch_document": ("throttle_deadline_hours",),
     "store_report": ("max_decompressed_bytes",),
-    "reconcile": ("reconcile_hours", "max_ingest_attempts"),
+    "reconcile": ("reconcile_hours", "max_ingest_attempts", "curate_function"),
+    CURATE: ("stack", *DUCKDB_SETTINGS),
 }
 
 
@@ -37,6 +52,7 @@ def function_name(prefix: str, handler: str) -> str:
 class FunctionsArgs:
     prefix: str
     artifact: Path
+    curate_artifact: Path  # the main artifact plus DuckDB, for curate_report alone
     architecture: str
     kms_key_arn: pulumi.Input[str]
     log_retention_days: int
@@ -53,15 +69,27 @@ class Functions(pulumi.ComponentResource):
     ) -> None:
         super().__init__("spapi-lake:compute:Functions", name, None, opts)
         self._args = args
-        digest = hashlib.sha256(args.artifact.read_bytes()).digest()
-        self.code_sha256 = digest.hex()
-        code_hash = base64.b64encode(digest).decode()
+        self._environment = {**DUCKDB_SETTINGS, **args.environment}
+        digests = {
+            a: hashlib.sha256(a.read_bytes()).digest()
+            for a in (args.artifact, args.curate_artifact)
+        }
+        self.code_sha256 = digests[args.artifact].hex()
+        self._code_hashes = {a: base64.b64encode(d).decode() for a, d in digests.items()}
         self.functions: dict[str, aws.lambda_.Function] = {}
         self.roles: dict[str, aws.iam.Role] = {}
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
         self.policies: dict[str, aws.iam.RolePolicy] = {}
         for handler in HANDLERS:
-            self._function(name, handler, code_hash)
+            self._function(name, handler)
+        # Only reconcile invokes curate_report asynchronously, and its next sweep asks again:
+        # Lambda's own two retries would run a deterministic failure three times per sweep.
+        self.curate_async = aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-{CURATE}-async",
+            function_name=self.functions[CURATE].name,
+            maximum_retry_attempts=0,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.event_source = aws.lambda_.EventSourceMapping(
             f"{name}-notifications",
             event_source_arn=args.queue_arn,
@@ -75,8 +103,9 @@ class Functions(pulumi.ComponentResource):
         )
         self.register_outputs({h: f.name for h, f in self.functions.items()})
 
-    def _function(self, name: str, handler: str, code_hash: str) -> None:
+    def _function(self, name: str, handler: str) -> None:
         args, spec = self._args, SPECS[handler]
+        artifact = args.curate_artifact if handler == CURATE else args.artifact
         child = pulumi.ResourceOptions(parent=self)
         fname = function_name(args.prefix, handler)
         log_group = encrypted_log_group(
@@ -93,9 +122,15 @@ class Functions(pulumi.ComponentResource):
             opts=child,
         )
         variables = {
-            VARIABLES[field]: args.environment[field]
+            VARIABLES[field]: self._environment[field]
             for field in (*NEEDS[handler], *OPTIONAL.get(handler, ()))
         }
+        # The raw file, DuckDB's spill and the Parquet file, on the function's local disk.
+        storage = (
+            aws.lambda_.FunctionEphemeralStorageArgs(size=CURATE_EPHEMERAL_STORAGE_MB)
+            if handler == CURATE
+            else None
+        )
         function = aws.lambda_.Function(
             f"{name}-{handler}",
             name=fname,
@@ -103,10 +138,11 @@ class Functions(pulumi.ComponentResource):
             runtime="python3.12",
             architectures=[args.architecture],
             handler=f"handlers.{handler}.lambda_handler",
-            code=pulumi.FileArchive(str(args.artifact)),
-            source_code_hash=code_hash,
+            code=pulumi.FileArchive(str(artifact)),
+            source_code_hash=self._code_hashes[artifact],
             timeout=spec.timeout,
             memory_size=spec.memory,
+            ephemeral_storage=storage,
             reserved_concurrent_executions=spec.concurrency,
             tracing_config={"mode": "Active"},
             kms_key_arn=args.kms_key_arn,

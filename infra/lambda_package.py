@@ -1,4 +1,4 @@
-"""Build the Lambda deployment zip (our code plus platform wheels for python3.12) reproducibly."""
+"""Build the Lambda deployment zips (our code plus platform wheels for python3.12) reproducibly."""
 
 # No Pulumi here, and of our code only the deployment options' architectures: the Pulumi program
 # imports this as `infra.lambda_package`, and `make package` runs it as a script.
@@ -22,16 +22,24 @@ from domain.deployment import ARCHITECTURES
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON_VERSION = "3.12"
-_PLATFORMS = {"arm64": "aarch64-manylinux2014", "x86_64": "x86_64-manylinux2014"}
+# Two artifacts of the same code: the one every function runs, and the curate function's, which
+# adds DuckDB (its wheel alone, ~22 MB zipped, would take the main zip over its 15 MB budget).
+MAIN, CURATE = "lambda", "curate"
+ARTIFACTS = (MAIN, CURATE)
+_CPU = {"arm64": "aarch64", "x86_64": "x86_64"}
+# DuckDB publishes manylinux_2_28 wheels only; the python3.12 runtime (Amazon Linux 2023, glibc
+# 2.34) runs them. The main zip keeps manylinux2014, as it always has.
+_GLIBC = {MAIN: "manylinux2014", CURATE: "manylinux_2_28"}
+_EXTRAS = {MAIN: ("aws",), CURATE: ("aws", "analytics")}
 _PACKAGES = ("domain", "adapters", "wiring", "handlers")
 _LOCK_INPUTS = ("uv.lock", "pyproject.toml")
 # The python3.12 runtime already ships boto3; bundling it would add ~17 MB zipped (botocore's
 # service models, mostly), over our 15 MB budget. Their pure-Python dependencies (jmespath,
 # dateutil, urllib3, six) stay: they are small and pinned by the lock.
 _RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer"})
-# Base dependencies plus the `aws` extra: the CLI, the simulator and every group stay out.
+# Base dependencies plus the artifact's extras: the CLI, the simulator and every group stay out.
 _EXPORT = (
-    "export --frozen --quiet --no-dev --no-default-groups --extra aws --no-emit-project"
+    "export --frozen --quiet --no-dev --no-default-groups --no-emit-project"
     " --no-hashes --no-header --no-annotate"
 )
 # Wheels only, for Lambda's platform rather than this machine's; the lock already pins every one.
@@ -51,13 +59,13 @@ class PackagingError(Exception):
     """The artifact could not be built; the message is one line meant for a person."""
 
 
-def artifact_path(arch: str = "arm64", out_dir: Path | None = None) -> Path:
-    _check_arch(arch)
-    return (out_dir or ROOT / "build" / "lambda") / f"spapi-lake-lambda-{arch}.zip"
+def artifact_path(arch: str = "arm64", out_dir: Path | None = None, kind: str = MAIN) -> Path:
+    _check(arch, kind)
+    return (out_dir or ROOT / "build" / "lambda") / f"spapi-lake-{kind}-{arch}.zip"
 
 
-def stamp_path(arch: str = "arm64", out_dir: Path | None = None) -> Path:
-    return artifact_path(arch, out_dir).with_suffix(".json")
+def stamp_path(arch: str = "arm64", out_dir: Path | None = None, kind: str = MAIN) -> Path:
+    return artifact_path(arch, out_dir, kind).with_suffix(".json")
 
 
 def source_files() -> list[tuple[str, Path]]:
@@ -73,9 +81,10 @@ def source_files() -> list[tuple[str, Path]]:
     return sorted(files)
 
 
-def inputs_hash(arch: str) -> str:
-    _check_arch(arch)
-    digest = hashlib.sha256(f"arch={arch} python={PYTHON_VERSION}\n".encode())
+def inputs_hash(arch: str, kind: str = MAIN) -> str:
+    _check(arch, kind)
+    header = f"arch={arch} python={PYTHON_VERSION}\n" + ("" if kind == MAIN else f"kind={kind}\n")
+    digest = hashlib.sha256(header.encode())
     inputs = [(name, ROOT / name) for name in _LOCK_INPUTS] + source_files()
     # A change to how we package changes the bytes just as much as a change to what we package.
     inputs.append(("infra/lambda_package.py", Path(__file__).resolve()))
@@ -84,31 +93,34 @@ def inputs_hash(arch: str) -> str:
     return digest.hexdigest()
 
 
-def is_stale(arch: str, out_dir: Path | None = None) -> bool:
-    zip_path, stamp = artifact_path(arch, out_dir), stamp_path(arch, out_dir)
+def is_stale(arch: str, out_dir: Path | None = None, kind: str = MAIN) -> bool:
+    zip_path, stamp = artifact_path(arch, out_dir, kind), stamp_path(arch, out_dir, kind)
     if not zip_path.is_file() or not stamp.is_file():
         return True
     try:
         recorded = json.loads(stamp.read_text(encoding="utf-8"))
     except ValueError:
         return True
-    fresh = recorded.get("inputs_hash") == inputs_hash(arch)
+    fresh = recorded.get("inputs_hash") == inputs_hash(arch, kind)
     return not (fresh and recorded.get("size") == zip_path.stat().st_size)
 
 
-def ensure(arch: str, out_dir: Path | None = None) -> Path:
-    return build(arch, out_dir) if is_stale(arch, out_dir) else artifact_path(arch, out_dir)
+def ensure(arch: str, out_dir: Path | None = None, kind: str = MAIN) -> Path:
+    if is_stale(arch, out_dir, kind):
+        return build(arch, out_dir, kind)
+    return artifact_path(arch, out_dir, kind)
 
 
-def build(arch: str = "arm64", out_dir: Path | None = None) -> Path:
-    zip_path, stamp = artifact_path(arch, out_dir), stamp_path(arch, out_dir)
+def build(arch: str = "arm64", out_dir: Path | None = None, kind: str = MAIN) -> Path:
+    zip_path, stamp = artifact_path(arch, out_dir, kind), stamp_path(arch, out_dir, kind)
     zip_path.parent.mkdir(parents=True, exist_ok=True)
-    digest = inputs_hash(arch)
-    with tempfile.TemporaryDirectory(prefix="spapi-lake-lambda-") as tmp:
+    digest = inputs_hash(arch, kind)
+    platform = f"{_CPU[arch]}-{_GLIBC[kind]}"
+    with tempfile.TemporaryDirectory(prefix=f"spapi-lake-{kind}-") as tmp:
         site = Path(tmp) / "site"
         requirements = Path(tmp) / "requirements.txt"
-        requirements.write_text(_requirements(), encoding="utf-8")
-        _uv(*_INSTALL.split(), "--python-platform", _PLATFORMS[arch], "--python", sys.executable,
+        requirements.write_text(_requirements(_EXTRAS[kind]), encoding="utf-8")
+        _uv(*_INSTALL.split(), "--python-platform", platform, "--python", sys.executable,
             "--target", str(site), "-r", str(requirements))  # fmt: skip
         entries = dict(source_files())
         for rel, path in _dependency_files(site):
@@ -126,9 +138,11 @@ def build(arch: str = "arm64", out_dir: Path | None = None) -> Path:
     return zip_path
 
 
-def _check_arch(arch: str) -> None:
+def _check(arch: str, kind: str = MAIN) -> None:
     if arch not in ARCHITECTURES:
         raise PackagingError(f"unknown architecture {arch!r}; choose one of {ARCHITECTURES}")
+    if kind not in ARTIFACTS:
+        raise PackagingError(f"unknown artifact {kind!r}; choose one of {ARTIFACTS}")
 
 
 def _is_bytecode(rel: str) -> bool:
@@ -155,8 +169,8 @@ def _uv(*args: str) -> str:
     return result.stdout
 
 
-def _requirements() -> str:
-    exported = _uv(*_EXPORT.split())
+def _requirements(extras: Sequence[str]) -> str:
+    exported = _uv(*_EXPORT.split(), *(f"--extra={extra}" for extra in extras))
     keep = []
     for line in exported.splitlines():
         requirement = line.split(";")[0].strip()
@@ -196,21 +210,26 @@ def _write_zip(entries: dict[str, Path], directory: Path) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--arch", choices=ARCHITECTURES, default="arm64")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the artifact is stale")
+    parser.add_argument(
+        "--artifact", choices=ARTIFACTS, action="append", help="repeatable; default: both"
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 if an artifact is stale")
     parser.add_argument("--out-dir", type=Path, default=None, help="default: build/lambda")
     args = parser.parse_args(argv)
-    try:
-        path = artifact_path(args.arch, args.out_dir)
-        if args.check and is_stale(args.arch, args.out_dir):
-            print(
-                f"{path} is missing or stale; run `make package ARCH={args.arch}`", file=sys.stderr
-            )
+    for kind in args.artifact or ARTIFACTS:
+        try:
+            path = artifact_path(args.arch, args.out_dir, kind)
+            if args.check and is_stale(args.arch, args.out_dir, kind):
+                print(
+                    f"{path} is missing or stale; run `make package ARCH={args.arch}`",
+                    file=sys.stderr,
+                )
+                return 1
+            data = (path if args.check else build(args.arch, args.out_dir, kind)).read_bytes()
+        except (PackagingError, OSError) as exc:
+            print(f"lambda_package: {exc}", file=sys.stderr)
             return 1
-        data = (path if args.check else build(args.arch, args.out_dir)).read_bytes()
-    except (PackagingError, OSError) as exc:
-        print(f"lambda_package: {exc}", file=sys.stderr)
-        return 1
-    print(f"{path} {len(data) / 1e6:.2f} MB sha256={hashlib.sha256(data).hexdigest()}")
+        print(f"{path} {len(data) / 1e6:.2f} MB sha256={hashlib.sha256(data).hexdigest()}")
     return 0
 
 

@@ -12,6 +12,14 @@ import pulumi_aws as aws
 from infra.iam import allow, service_role
 
 NAMESPACE = "spapi-lake"  # EMF namespace of wiring/observability.py
+# Executions that ended in ingest-report's CurateFailed state, as their log records them. The
+# state machine's log, not a metric of the curate function: only it knows that the retries are
+# spent, and it also sees a curation that never reached our code (a timeout, out of memory).
+# A metric filter's dimensions can only come from the log line, so each stack gets a namespace.
+CURATE_FAILED_METRIC = "CurateFailed"
+CURATE_FAILED_PATTERN = (
+    '{ ($.type = "ExecutionFailed") && ($.details.error = "CurateFailedError") }'
+)
 # Amazon requires a new LWA client secret every 180 days; remind a month ahead.
 ROTATION_REMINDER = "rate(150 days)"
 
@@ -28,6 +36,7 @@ class MonitoringArgs:
     dlq_name: pulumi.Input[str]
     function_names: Mapping[str, pulumi.Input[str]]
     state_machine_arns: Mapping[str, pulumi.Input[str]]
+    ingest_log_group: pulumi.Input[str]  # ingest-report's execution log (level ALL), by name
     app_secret_id: str
     oldest_message_seconds: int = 3600
     # Rate limits: waiting is normal under load; this much of it means the schedules ask for
@@ -120,6 +129,7 @@ class Monitoring(pulumi.ComponentResource):
                 f"{handler} hit its reserved concurrency",
             )
         self._pipeline_alarms()
+        self._curate_failed_alarm()
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=args.prefix,
@@ -161,7 +171,7 @@ class Monitoring(pulumi.ComponentResource):
                 alarm_description=f"spapi-lake {self._args.stack}: {description}",
                 namespace=namespace,
                 metric_name=metric,
-                dimensions=dict(dimensions),
+                dimensions=dict(dimensions) or None,
                 statistic=statistic,
                 period=period,
                 evaluation_periods=1,
@@ -216,6 +226,33 @@ class Monitoring(pulumi.ComponentResource):
             0,
             "Sum",
             "request-reports gave up on report requests at the throttle deadline",
+        )
+
+    def _curate_failed_alarm(self) -> None:
+        args = self._args
+        namespace = curate_failed_namespace(args.stack)
+        self.curate_failed_filter = aws.cloudwatch.LogMetricFilter(
+            f"{self._name}-curate-failed",
+            name=f"{args.prefix}-curate-failed",
+            log_group_name=args.ingest_log_group,
+            pattern=CURATE_FAILED_PATTERN,
+            metric_transformation={
+                "name": CURATE_FAILED_METRIC,
+                "namespace": namespace,
+                "value": "1",
+                "unit": "Count",
+            },
+            opts=self._child,
+        )
+        self._alarm(
+            "curate-failed",
+            namespace,
+            CURATE_FAILED_METRIC,
+            {},
+            0,
+            "Sum",
+            "an ingest-report execution ended in CurateFailed: the raw file and manifest are"
+            " kept and reconcile curates the report again; read the execution's cause",
         )
 
     def _rotation_reminder(self) -> None:
@@ -274,6 +311,11 @@ def _dashboard(args: MonitoringArgs, values: list[str]) -> dict[str, object]:
             },
         }
 
+    curation: list[list[object]] = [
+        [NAMESPACE, m, *_flat(stack)]
+        for m in ("ReportsCurated", "TablesRefused", "ReportsCuratedAgain")
+    ]
+    curation.append([curate_failed_namespace(args.stack), CURATE_FAILED_METRIC])
     return {
         "widgets": [
             widget(
@@ -307,6 +349,10 @@ def _dashboard(args: MonitoringArgs, values: list[str]) -> dict[str, object]:
                 [[NAMESPACE, m, *_flat(stack)] for m in ("IngestsRestarted", "RequestsUnplaced")],
             ),
             widget(
+                "Curation: reports, tables refused, curated again, failed executions",
+                curation,
+            ),
+            widget(
                 "Notification queue",
                 [
                     ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue],
@@ -338,6 +384,10 @@ def _dashboard(args: MonitoringArgs, values: list[str]) -> dict[str, object]:
             ),
         ]
     }
+
+
+def curate_failed_namespace(stack: str) -> str:
+    return f"{NAMESPACE}/{stack}"
 
 
 def _flat(dimensions: Mapping[str, str]) -> list[str]:

@@ -19,6 +19,7 @@ HANDLERS = (
     "fetch_document",
     "store_report",
     "reconcile",
+    "curate_report",
 )
 
 # Lambda timeouts the functions are deployed with; infra reads these too, so that every task's
@@ -28,6 +29,7 @@ DEFAULT_LAMBDA_TIMEOUTS: Mapping[str, int] = {
     "create_report": 120,  # planning pages through getReports under a token bucket
     "fetch_document": 60,
     "store_report": 900,  # streams a whole report into S3
+    "curate_report": 900,  # a whole report through DuckDB into Parquet
 }
 
 
@@ -50,7 +52,13 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
     # Network throughput grows with memory; the stream itself needs little.
     "store_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["store_report"], 1024, 20),
     "reconcile": FunctionSpec(600, 256, 1),
+    # DuckDB's memory_limit is a share of this (infra/functions.py), so a report of any size
+    # spills to /tmp instead of running out of memory; 2048 MB also buys a second vCPU.
+    "curate_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["curate_report"], 2048, 10),
 }
+# Curation's local disk: the raw file, DuckDB's spill and the Parquet file, for reports up to the
+# default decompression ceiling (8 GiB). Lambda's maximum; billed only for the seconds used.
+CURATE_EPHEMERAL_STORAGE_MB = 10240
 # Below process_notification's reserved concurrency, so SQS polling is never throttled.
 QUEUE_MAX_CONCURRENCY = 4
 # Room for cold start and invoke overhead on top of the function's own timeout.
@@ -69,12 +77,19 @@ LAMBDA_THROTTLED_MAX_ATTEMPTS = 40
 SP_API_TRANSIENT_ERRORS = ("ThrottledError", "SpApiServerError")
 DOWNLOAD_TRANSIENT_ERRORS = ("DocumentDownloadError", "CorruptDocumentError")
 URL_EXPIRED_ERROR = "DocumentUrlExpiredError"
+# An S3 fault outlasting the SDK's own retries; anything else in curation is deterministic
+# (the same file fails the same way), so it ends the execution in CurateFailed at once.
+CURATE_TRANSIENT_ERRORS = ("AwsServiceError",)
+# The execution's error when curation failed: the raw file and manifest stay, an alarm fires
+# (infra/monitoring.py) and reconcile curates the report again later.
+CURATE_FAILED_ERROR = "CurateFailedError"
 
 LAMBDA_MAX_ATTEMPTS = 3
 # Rate limits never spend this budget: a step hands long waits to a Wait state (pacing). What is
 # left is 5xx, transport failures and the rare 429 that outlasts the function's own waits.
 SP_API_MAX_ATTEMPTS = 6
 DOWNLOAD_MAX_ATTEMPTS = 3
+CURATE_MAX_ATTEMPTS = 2
 DEFAULT_THROTTLE_DEADLINE_HOURS = 24
 # On top of the throttle deadline: the work itself, and the retries of faults.
 EXECUTION_MARGIN_SECONDS = 3600
@@ -89,6 +104,8 @@ class FunctionArns:
     create_report: str
     fetch_document: str
     store_report: str
+    # None: ingest-report stores without curating (tests of the other steps use this).
+    curate_report: str | None = None
     lambda_timeouts: Mapping[str, int] = field(
         default_factory=lambda: dict(DEFAULT_LAMBDA_TIMEOUTS)
     )
@@ -372,13 +389,17 @@ def ingest_report_definition(
 
     FetchDocument runs getReport once (the report is carried in `$.fetched`) and calls
     getReportDocument only with its token in hand; a longer wait goes through WaitForToken.
+    With a curate_report function, CurateReport then writes the registry's Parquet tables of
+    a stored document; when it fails, the execution ends in CurateFailed.
     """
     if max_url_refreshes < 0:
         raise ValueError("max_url_refreshes must not be negative")
     tasks = _Tasks(arns, retry_interval_seconds, max_retry_delay_seconds)
     sp_api = ((SP_API_TRANSIENT_ERRORS, SP_API_MAX_ATTEMPTS),)
+    curating = arns.curate_report is not None
     return {
-        "Comment": "Authenticate, getReport and getReportDocument (paced), download and store.",
+        "Comment": "Authenticate, getReport and getReportDocument (paced), download and store"
+        + (", then curate." if curating else "."),
         "TimeoutSeconds": timeout_seconds or execution_timeout(throttle_deadline_hours),
         "StartAt": "Start",
         "States": {
@@ -436,9 +457,10 @@ def ingest_report_definition(
                     "dataKey.$": "$.dataKey",
                     "bytes.$": "$.bytes",
                     "rows.$": "$.rows",
+                    **({"curate.$": "$.curate"} if curating else {}),
                 },
                 result_path="$.stored",
-                next_state="Done",
+                next_state="MayCurate" if curating else "Done",
                 on_error="Failed",
                 retry=((DOWNLOAD_TRANSIENT_ERRORS, DOWNLOAD_MAX_ATTEMPTS),),
                 catch=(
@@ -468,6 +490,7 @@ def ingest_report_definition(
                 ],
                 "Default": "UrlExpired",
             },
+            **(_curate_states(tasks) if curating else {}),
             # Only what the caller needs: the token and the sealed URL stay behind.
             "Done": {
                 "Type": "Pass",
@@ -477,12 +500,38 @@ def ingest_report_definition(
                     "urlRefreshes.$": "$.urlRefreshes.count",
                     "rateLimitWaits.$": "$.fetched.pace.waits",
                     "stored.$": "$.stored",
+                    **({"curated.$": "$.curated"} if curating else {}),
                 },
                 "End": True,
             },
             "UrlExpired": _fail_with_cause(URL_EXPIRED_ERROR),
             "Failed": _fail_with_cause(),
         },
+    }
+
+
+def _curate_states(tasks: _Tasks) -> dict[str, State]:
+    """After StoreReport: the report's curated tables, for registry types with a stored
+    document (StoreReport's `curate` flag). A failure keeps the raw file and the manifest."""
+    return {
+        "MayCurate": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.stored.curate", "BooleanEquals": True, "Next": "CurateReport"}
+            ],
+            "Default": "NotCurated",
+        },
+        "NotCurated": {"Type": "Pass", "Result": None, "ResultPath": "$.curated", "Next": "Done"},
+        "CurateReport": tasks.invoke(
+            "curate_report",
+            {"manifestKey.$": "$.stored.manifestKey"},
+            result={"curatedAt.$": "$.curatedAt", "tables.$": "$.tables"},
+            result_path="$.curated",
+            next_state="Done",
+            on_error="CurateFailed",
+            retry=((CURATE_TRANSIENT_ERRORS, CURATE_MAX_ATTEMPTS),),
+        ),
+        "CurateFailed": _fail_with_cause(CURATE_FAILED_ERROR),
     }
 
 

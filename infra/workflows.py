@@ -32,7 +32,7 @@ _TRACES = [
 
 
 # The functions the state machines invoke.
-_INVOKED = ("authenticate", "create_report", "fetch_document", "store_report")
+_INVOKED = ("authenticate", "create_report", "fetch_document", "store_report", "curate_report")
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class Workflows(pulumi.ComponentResource):
             create_report=arns["create_report"],
             fetch_document=arns["fetch_document"],
             store_report=arns["store_report"],
+            curate_report=arns["curate_report"],
             lambda_timeouts=timeouts,
         )
         built = definitions(

@@ -23,6 +23,16 @@ class MarketplaceRegionError(ConfigError):
     pass
 
 
+class ReportOptionError(ConfigError):
+    """A report's reportOptions do not fit its type: a required option is missing, a value is
+    not allowed, or the type does not take the option. Amazon would answer FATAL."""
+
+
+class AudienceError(ConfigError):
+    """A report type the partner cannot request: a seller-only type for a vendor, or a
+    vendor-only type for a seller. Amazon would answer 400 InvalidInput."""
+
+
 class UnknownTableError(SpApiLakeError):
     """A curated table name the report schema registry does not know."""
 
@@ -155,6 +165,11 @@ class ReportTimeoutError(SpApiLakeError):
 
 class ConflictError(SpApiError):
     """409: the destination or subscription exists already. Callers look it up instead."""
+
+
+class CurateFailedError(SpApiLakeError):
+    """The ingest-report execution's CurateFailed state: curation failed after its retries; the
+    raw file and manifest stay, reconcile curates again, and an alarm fires."""
 
 
 class AwsServiceError(SpApiLakeError):

@@ -15,6 +15,8 @@ DEFAULT_MAX_DECOMPRESSED_BYTES = 8 * GIB
 DEFAULT_RECONCILE_HOURS = 48
 DEFAULT_THROTTLE_DEADLINE_HOURS = 24
 DEFAULT_MAX_INGEST_ATTEMPTS = 5
+DEFAULT_CURATE_MEMORY_MB = 1024
+DEFAULT_CURATE_THREADS = 2
 
 # Every variable, by the config field it fills. None of them may hold a secret (rule 13).
 VARIABLES = {
@@ -43,6 +45,12 @@ VARIABLES = {
     "max_ingest_attempts": "SPAPI_LAKE_MAX_INGEST_ATTEMPTS",
     # Seconds every call keeps behind its reserved slot, for the network's jitter (default 1).
     "rate_limit_margin_seconds": "SPAPI_LAKE_RATE_LIMIT_MARGIN_SECONDS",
+    # The curate function, which reconcile invokes to curate stored reports again.
+    "curate_function": "SPAPI_LAKE_CURATE_FUNCTION",
+    # DuckDB's memory_limit (MB) and threads in the curate function: memory is bounded by these,
+    # not by a report's size (DuckDB spills the rest to /tmp).
+    "curate_memory_mb": "SPAPI_LAKE_CURATE_MEMORY_MB",
+    "curate_threads": "SPAPI_LAKE_CURATE_THREADS",
 }
 _SEAL = ("stack", "kms_key_id")
 _SP_API = ("region", "rate_limit_table")
@@ -63,6 +71,8 @@ NEEDS: Mapping[str, tuple[str, ...]] = {
         "ingest_state_machine_arn",
         "authenticate_function",
     ),
+    # Reads a manifest and a raw file, writes Parquet and the manifest: no SP-API, no sealing.
+    "curate_report": ("kms_key_id", "bucket"),
 }
 
 
@@ -89,6 +99,9 @@ class CloudConfig:
     throttle_deadline_hours: int = DEFAULT_THROTTLE_DEADLINE_HOURS
     max_ingest_attempts: int = DEFAULT_MAX_INGEST_ATTEMPTS
     rate_limit_margin_seconds: float = 1.0
+    curate_function: str | None = None  # without it, reconcile does not curate
+    curate_memory_mb: int = DEFAULT_CURATE_MEMORY_MB
+    curate_threads: int = DEFAULT_CURATE_THREADS
 
     @property
     def spapi_endpoint(self) -> str | None:
@@ -132,6 +145,8 @@ def _parse(field: str, name: str, text: str) -> Any:
         "reconcile_hours",
         "throttle_deadline_hours",
         "max_ingest_attempts",
+        "curate_memory_mb",
+        "curate_threads",
     ):
         if not text.isdigit() or int(text) <= 0:
             raise ConfigError(f"{name}={text!r} is not a positive whole number")

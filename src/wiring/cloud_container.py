@@ -18,6 +18,7 @@ from adapters.http_document_source import HttpDocumentSource
 from adapters.http_retry import Retrying, RetryPolicy
 from adapters.kms_sealer import KmsSealer
 from adapters.lambda_authenticator import LambdaAuthenticator
+from adapters.lambda_curate_trigger import LambdaCurateTrigger
 from adapters.lwa import LwaAccessTokens
 from adapters.s3_lake import S3Lake
 from adapters.sealed_tokens import SealedAccessTokens
@@ -30,14 +31,15 @@ from adapters.stepfunctions_workflow import StepFunctionsWorkflow
 from adapters.system_clock import SystemClock
 from domain.authenticating import Authenticator
 from domain.catalog import Catalog, Planner
+from domain.curating import CurateService
 from domain.dispatching import NotificationDispatcher
 from domain.errors import SpApiLakeError
 from domain.locating import DocumentFetcher
 from domain.model import Report, ReportDocument, ReportRequest
 from domain.pacing import Pacer
 from domain.placing import ReportPlacer
-from domain.ports import Clock, DocumentStream
-from domain.reconciling import Reconciler
+from domain.ports import Clock, CurateEngine, DocumentStream
+from domain.reconciling import CurateTrigger, Reconciler
 from domain.requesting import ReportRequester
 from domain.storing import DocumentStorer
 from domain.subscribing import SubscriptionEnsurer
@@ -80,6 +82,19 @@ def accepting(
     return catalog().accepts
 
 
+def duckdb_engine(memory_mb: int, threads: int) -> CurateEngine:
+    """Imported on first use: DuckDB is only in the curate function's artifact."""
+    from adapters.duckdb_curate import DuckDbCurateEngine
+
+    return DuckDbCurateEngine(memory_limit=f"{memory_mb}MB", threads=threads)
+
+
+def curate_trigger(client: Callable[[], Any], function_name: str | None) -> CurateTrigger | None:
+    """The curate function, when the environment names it; reconcile curates nothing without
+    (and builds no Lambda client for it)."""
+    return LambdaCurateTrigger(client(), function_name) if function_name else None
+
+
 class NoSpApi:
     """ReportsApi and DocumentSource for functions that hold no access token or URL
     (store_report, process_notification): a DocumentStorer there stores what it is given."""
@@ -111,7 +126,8 @@ class NoSpApi:
 class CloudContainer(containers.DeclarativeContainer):
     """Every Lambda handler resolves its one service here. Tests override the ports (sealer,
     settings, lake, workflow, document_source, lwa_access_tokens, reports_api,
-    reconcile_reports_api, authenticate_function, notifications_api, clock) and set `config`
+    reconcile_reports_api, authenticate_function, curate_function, curate_engine,
+    notifications_api, clock) and set `config`
     from a CloudConfig; `wiring.runtime.use(container)` makes the handlers use it."""
 
     config = providers.Configuration()
@@ -262,6 +278,18 @@ class CloudContainer(containers.DeclarativeContainer):
         accepts=providers.Callable(accepting, config.ingest_unconfigured, catalog.provider),
         clock=clock,
     )
-    reconciler = providers.Factory(
-        Reconciler, reports=reconcile_reports_api, lake=lake, workflow=workflow, clock=clock
+    curate_function = providers.Singleton(
+        curate_trigger, awslambda.provider, config.curate_function
     )
+    reconciler = providers.Factory(
+        Reconciler,
+        reports=reconcile_reports_api,
+        lake=lake,
+        workflow=workflow,
+        clock=clock,
+        curate=curate_function,
+    )
+    curate_engine = providers.Singleton(
+        duckdb_engine, config.curate_memory_mb, config.curate_threads
+    )
+    curator = providers.Factory(CurateService, lake=lake, engine=curate_engine, clock=clock)

@@ -12,6 +12,7 @@ from domain.model import Report, ReportDocument, ReportRequest, ReportStatus, St
 from domain.pacing import Pace, Ticket
 from domain.placing import Placement, Unplaced
 from domain.ports import Sealer
+from domain.reconciling import curatable
 from domain.requesting import RequestedReport
 
 Json = dict[str, Any]
@@ -154,6 +155,7 @@ def document_from_json(data: Any, sealer: Sealer) -> ReportDocument | None:
 
 
 def stored_to_json(stored: StoredReport) -> Json:
+    """`curate` tells ingest-report's MayCurate choice whether CurateReport has work to do."""
     download = stored.download
     return {
         "outcome": stored.outcome.value,
@@ -161,6 +163,7 @@ def stored_to_json(stored: StoredReport) -> Json:
         "dataKey": stored.data_key,
         "bytes": download.bytes if download else None,
         "rows": download.rows if download else None,
+        "curate": curatable(stored.report.report_type, stored.outcome.value, stored.data_key),
     }
 
 

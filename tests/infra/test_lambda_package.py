@@ -1,4 +1,5 @@
-"""The Lambda zip is small, complete, built for Lambda's platform, importable and reproducible."""
+"""The Lambda zips are small, complete, built for Lambda's platform, importable and reproducible:
+the main one every function runs, and the curate function's, which adds DuckDB."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from infra import lambda_package
 from infra.state_machines import HANDLERS
 
 LIMIT_BYTES = 15_000_000
+CURATE_LIMIT_BYTES = 35_000_000
+CURATE = lambda_package.CURATE
 # Deploy and test tools, the SDK the runtime provides, and what only the CLI imports.
 FORBIDDEN = frozenset(
     {
@@ -40,19 +43,23 @@ ELF_MACHINE = {"arm64": 0xB7, "x86_64": 0x3E}
 HOST_ARCH = "arm64" if platform.machine() in ("aarch64", "arm64") else "x86_64"
 # What the python3.12 runtime provides and the zip deliberately leaves out.
 RUNTIME_ONLY = ("boto3", "botocore", "s3transfer")
+PACKAGES = ("domain", "adapters", "wiring", "handlers")
 
-Build = Callable[[str], Path]
+Build = Callable[..., Path]
 
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """Each architecture's artifact, built once for the whole module."""
-    built: dict[str, Path] = {}
+    """Each architecture's artifacts (main by default), built once for the whole module; both
+    artifacts of an architecture in one directory, as `make package` leaves them."""
+    built: dict[tuple[str, str], Path] = {}
+    dirs: dict[str, Path] = {}
 
-    def get(arch: str) -> Path:
-        if arch not in built:
-            built[arch] = lambda_package.build(arch, out_dir=tmp_path_factory.mktemp(arch))
-        return built[arch]
+    def get(arch: str, kind: str = lambda_package.MAIN) -> Path:
+        if (arch, kind) not in built:
+            out_dir = dirs.setdefault(arch, tmp_path_factory.mktemp(arch))
+            built[(arch, kind)] = lambda_package.build(arch, out_dir=out_dir, kind=kind)
+        return built[(arch, kind)]
 
     return get
 
@@ -233,7 +240,8 @@ def test_check_prints_path_size_and_sha256_when_fresh(
     build: Build, capsys: pytest.CaptureFixture[str]
 ) -> None:
     zip_path = build("arm64")
-    assert lambda_package.main(["--check", "--out-dir", str(zip_path.parent)]) == 0
+    argv = ["--check", "--artifact", "lambda", "--out-dir", str(zip_path.parent)]
+    assert lambda_package.main(argv) == 0
     sha256 = hashlib.sha256(zip_path.read_bytes()).hexdigest()
     assert (
         capsys.readouterr().out
@@ -250,3 +258,90 @@ def test_a_missing_uv_is_one_line_pointing_at_make_install(
     captured = capsys.readouterr()
     assert captured.err.count("\n") == 1
     assert "make install" in captured.err
+
+
+# --- the curate function's artifact ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("arch", lambda_package.ARCHITECTURES)
+def test_the_curate_zip_is_at_most_35_mb_and_the_main_zip_holds_no_duckdb(
+    build: Build, arch: str
+) -> None:
+    assert build(arch, CURATE).stat().st_size <= CURATE_LIMIT_BYTES
+    assert not [n for n in names(build(arch)) if n.startswith(("duckdb", "_duckdb"))]
+
+
+@pytest.mark.parametrize("arch", lambda_package.ARCHITECTURES)
+def test_the_curate_zip_holds_our_code_and_duckdb_and_no_dev_sdk_or_cli_package(
+    build: Build, arch: str
+) -> None:
+    contents = set(names(build(arch, CURATE)))
+    ours = {name for name in names(build(arch)) if name.split("/")[0] in PACKAGES}
+    assert ours
+    assert ours <= contents  # the same code, so both run the same handlers
+    assert "handlers/curate_report.py" in contents
+    assert {"duckdb/__init__.py", "_duckdb.abi3.so"} <= contents
+    top_level = {name.split("/")[0].removesuffix(".py") for name in contents}
+    distributions = {top.split("-")[0].lower() for top in top_level if top.endswith(".dist-info")}
+    assert not (top_level | distributions) & FORBIDDEN
+    assert not [name for name in contents if "__pycache__/" in name or name.endswith(".pyc")]
+
+
+@pytest.mark.parametrize("arch", lambda_package.ARCHITECTURES)
+def test_duckdb_in_the_curate_zip_is_built_for_the_target_architecture(
+    build: Build, arch: str
+) -> None:
+    with zipfile.ZipFile(build(arch, CURATE)) as archive:
+        header = archive.read("_duckdb.abi3.so")[:20]
+    assert header[:4] == b"\x7fELF"
+    assert int.from_bytes(header[18:20], "little") == ELF_MACHINE[arch]
+
+
+def test_the_curate_handler_and_duckdb_import_from_the_curate_zip(
+    build: Build, tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(build(HOST_ARCH, CURATE)) as archive:
+        archive.extractall(tmp_path / "task")
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    site_packages = Path(boto3.__path__[0]).parent
+    for package in RUNTIME_ONLY:
+        (runtime / package).symlink_to(site_packages / package)
+    code = """
+import importlib, sys
+sys.path[:0] = sys.argv[1:]
+assert callable(importlib.import_module("handlers.curate_report").lambda_handler)
+import wiring.cloud_container, duckdb
+print(duckdb.sql("SELECT 6 * 7").fetchall())
+"""
+    argv = [python312(), "-I", "-S", "-c", code, str(tmp_path / "task"), str(runtime)]
+    result = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
+    assert (result.returncode, result.stdout.strip()) == (0, "[(42,)]"), result.stderr
+
+
+def test_building_the_curate_zip_twice_gives_identical_bytes(build: Build, tmp_path: Path) -> None:
+    again = lambda_package.build("arm64", out_dir=tmp_path, kind=CURATE)
+    assert again.read_bytes() == build("arm64", CURATE).read_bytes()
+
+
+def test_the_artifacts_have_inputs_hashes_of_their_own() -> None:
+    assert lambda_package.inputs_hash("arm64") != lambda_package.inputs_hash("arm64", CURATE)
+    assert lambda_package.artifact_path("arm64").name == "spapi-lake-lambda-arm64.zip"
+    assert lambda_package.artifact_path("arm64", kind=CURATE).name == "spapi-lake-curate-arm64.zip"
+
+
+def test_check_covers_both_artifacts_as_make_package_builds_both(
+    build: Build, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main, curate = build("arm64"), build("arm64", CURATE)
+    assert lambda_package.main(["--check", "--out-dir", str(main.parent)]) == 0
+    printed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert printed == [str(main), str(curate)]
+    curate.unlink()
+    assert lambda_package.main(["--check", "--out-dir", str(main.parent)]) == 1
+    assert "spapi-lake-curate-arm64.zip is missing or stale" in capsys.readouterr().err
+
+
+def test_an_unknown_artifact_is_one_line() -> None:
+    with pytest.raises(lambda_package.PackagingError, match="unknown artifact 'layer'"):
+        lambda_package.artifact_path("arm64", kind="layer")

@@ -185,3 +185,133 @@ def test_the_synth_cli_names_the_committed_stacks_for_an_unknown_one():
     for stack in stacks():
         assert stack in lines[0]
     assert not (ROOT / "build" / "synth" / "no-such-stack").exists()
+
+
+# --- the curate function (issue 8): its own artifact, its sizing, its grants, its step ---------
+
+CURATE = "curate_report"
+METRIC_FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
+ASYNC_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+
+
+def _variables(function: q.Resource) -> dict[str, str]:
+    return function["inputs"].get("environment", {}).get("variables", {})
+
+
+def _grants(synth: Synth, handler: str) -> dict[str, tuple[list[str], list[str]]]:
+    """A function's statements by Sid: (sorted actions, resources)."""
+    role = q.function_role(synth, q.functions(synth)[handler])
+    return {
+        s["Sid"]: (sorted(q.actions(s)), q.as_list(s["Resource"]))
+        for s in q.role_statements(synth, role)
+    }
+
+
+def test_only_the_curate_function_runs_from_the_artifact_with_duckdb(synth):
+    functions = q.functions(synth)
+    arch = functions[CURATE]["inputs"]["architectures"][0]
+    codes = {h: f["inputs"]["code"]["FileArchive"] for h, f in functions.items()}
+    assert codes.pop(CURATE).endswith(f"spapi-lake-curate-{arch}.zip")
+    assert set(codes.values()) == {f"build/lambda/spapi-lake-lambda-{arch}.zip"}
+    hashes = {h: f["inputs"]["sourceCodeHash"] for h, f in functions.items()}
+    assert hashes.pop(CURATE) not in set(hashes.values())
+
+
+def test_the_curate_function_has_memory_and_disk_for_large_reports_bounded_by_config(synth):
+    inputs = q.functions(synth)[CURATE]["inputs"]
+    variables = _variables(q.functions(synth)[CURATE])
+    assert inputs["memorySize"] >= 2048
+    assert inputs["ephemeralStorage"] == {"size": 10240}
+    assert inputs["timeout"] == 900
+    # DuckDB's share leaves room for Python and the SDK; beyond it DuckDB spills to /tmp.
+    assert 0 < int(variables["SPAPI_LAKE_CURATE_MEMORY_MB"]) <= inputs["memorySize"] // 2
+    assert int(variables["SPAPI_LAKE_CURATE_THREADS"]) >= 1
+
+
+def test_the_curate_function_knows_no_sp_api_setting_secret_or_table(synth):
+    variables = set(_variables(q.functions(synth)[CURATE]))
+    assert variables == {
+        "SPAPI_LAKE_STACK",
+        "SPAPI_LAKE_KMS_KEY_ID",
+        "SPAPI_LAKE_BUCKET",
+        "SPAPI_LAKE_CURATE_MEMORY_MB",
+        "SPAPI_LAKE_CURATE_THREADS",
+    }
+
+
+def test_the_curate_function_reads_raw_and_manifests_and_writes_curated_and_manifests(synth):
+    [bucket] = {_variables(f).get("SPAPI_LAKE_BUCKET") for f in q.functions(synth).values()} - {
+        None
+    }
+    lake = f"arn:aws:s3:::{bucket}"
+    grants = _grants(synth, CURATE)
+    assert grants.pop("ReadRawAndManifests") == (
+        ["s3:GetObject"],
+        [f"{lake}/raw/*", f"{lake}/manifests/*"],
+    )
+    assert grants.pop("WriteCuratedAndManifests") == (
+        ["s3:AbortMultipartUpload", "s3:PutObject"],
+        [f"{lake}/curated/*", f"{lake}/manifests/*"],
+    )
+    assert grants.pop("EncryptLakeObjects") == (
+        ["kms:Decrypt", "kms:GenerateDataKey"],
+        [q.key_arn(synth)],
+    )
+    # Key names only, so that a missing raw file is a 404 (refused) rather than a 403.
+    assert grants.pop("ListLake") == (["s3:ListBucket"], [lake])
+    # Nothing else: its logs, its traces and its own environment.
+    assert set(grants) == {"WriteItsOwnLogGroup", "SendTraces", "DecryptItsEnvironment"}
+
+
+def test_reconcile_may_invoke_the_curate_function_and_is_told_its_name(synth):
+    functions = q.functions(synth)
+    curate = functions[CURATE]
+    assert _variables(functions["reconcile"])["SPAPI_LAKE_CURATE_FUNCTION"] == q.physical(curate)
+    assert _grants(synth, "reconcile")["CurateAgain"] == (
+        ["lambda:InvokeFunction"],
+        [q.function_arn(synth, curate)],
+    )
+    [config] = synth.of_type(ASYNC_CONFIG)
+    assert config["inputs"]["functionName"] == q.physical(curate)
+    assert config["inputs"]["maximumRetryAttempts"] == 0  # the next sweep asks again
+
+
+def test_ingest_report_curates_after_storing_and_fails_in_curate_failed(synth):
+    definition = synth.state_machines()["ingest-report"]
+    states = definition["States"]
+    curate_arn = q.function_arn(synth, q.functions(synth)[CURATE])
+    assert states["StoreReport"]["Next"] == "MayCurate"
+    assert states["StoreReport"]["ResultSelector"]["curate.$"] == "$.Payload.curate"
+    [choice] = states["MayCurate"]["Choices"]
+    assert choice == {"Variable": "$.stored.curate", "BooleanEquals": True, "Next": "CurateReport"}
+    task = states["CurateReport"]
+    assert q.invoked_function(task) == curate_arn
+    assert task["Parameters"]["Payload"] == {"manifestKey.$": "$.stored.manifestKey"}
+    assert ["AwsServiceError"] in [r["ErrorEquals"] for r in task["Retry"]]
+    assert task["Catch"][-1]["Next"] == "CurateFailed"
+    assert states["CurateFailed"]["Type"] == "Fail"
+    assert states["CurateFailed"]["Error"] == "CurateFailedError"
+    assert q.task_problems(task, definition["TimeoutSeconds"]) == []
+
+
+def test_an_execution_ending_in_curate_failed_raises_an_alarm(synth):
+    [metric_filter] = synth.of_type(METRIC_FILTER)
+    [ingest] = [
+        m for m in synth.of_type(q.STATE_MACHINE) if q.physical(m).endswith("-ingest-report")
+    ]
+    destination = ingest["inputs"]["loggingConfiguration"]["logDestination"]
+    group = q.log_group_of_arn(synth, destination)
+    inputs = metric_filter["inputs"]
+    assert inputs["logGroupName"] == q.physical(group)
+    assert '$.type = "ExecutionFailed"' in inputs["pattern"]
+    assert '$.details.error = "CurateFailedError"' in inputs["pattern"]
+    metric = inputs["metricTransformation"]
+    [alarm] = [
+        a
+        for a in synth.of_type(q.ALARM)
+        if (a["inputs"]["namespace"], a["inputs"]["metricName"])
+        == (metric["namespace"], metric["name"])
+    ]
+    assert alarm["inputs"]["threshold"] == 0
+    assert alarm["inputs"]["comparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["inputs"]["alarmActions"]

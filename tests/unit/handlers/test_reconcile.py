@@ -10,7 +10,15 @@ from domain.model import ReportStatus
 from handlers import reconcile
 from tests.unit.handlers.conftest import LISTINGS, ORDERS, OTHER_SELLER, SELLER, TOKEN, leaks
 
-RESULT_FIELDS = {"checked", "started", "inLake", "alreadyStarted", "restarted", "failedSellers"}
+RESULT_FIELDS = {
+    "checked",
+    "started",
+    "inLake",
+    "alreadyStarted",
+    "restarted",
+    "failedSellers",
+    "curating",
+}
 
 
 def test_a_report_whose_notification_was_lost_is_ingested(world, context, captured):

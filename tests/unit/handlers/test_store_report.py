@@ -10,7 +10,7 @@ from domain.model import ReportStatus
 from handlers import fetch_document, store_report
 from tests.unit.handlers.conftest import DOC_URL, SELLER, TOKEN, TSV, assert_fields, leaks
 
-STORED_FIELDS = ("outcome", "manifestKey", "dataKey", "bytes", "rows")
+STORED_FIELDS = ("outcome", "manifestKey", "dataKey", "bytes", "rows", "curate")
 
 
 def fetched(world, context, status=ReportStatus.DONE, document=True):
@@ -68,6 +68,7 @@ def test_a_cancelled_report_gets_a_no_data_manifest_only(world, context, capture
         "dataKey": None,
         "bytes": None,
         "rows": None,
+        "curate": False,
     }
     assert world.lake.objects == {}
     assert world.lake.manifests[result["manifestKey"]]["outcome"] == "no-data"
