@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import lambda_package, stack_config
+from infra.analytics import Analytics, AnalyticsArgs
 from infra.audit import Audit, AuditArgs
 from infra.function_policies import Grantables
 from infra.functions import SPECS, Functions, FunctionsArgs, function_name
@@ -41,6 +42,7 @@ account = aws.get_caller_identity_output().account_id
 region = deployment.aws_region
 try:
     artifact = lambda_package.ensure(options.lambda_architecture)
+    curate_artifact = lambda_package.ensure(options.lambda_architecture, kind=lambda_package.CURATE)
 except lambda_package.PackagingError as exc:
     raise pulumi.RunError(f"{exc}; run `make package` and try again") from None
 
@@ -54,6 +56,7 @@ queue_name = f"{prefix}-notifications"
 trail_name = f"{prefix}-trail"
 ingest_arn = arn("states", f"stateMachine:{prefix}-ingest-report")
 authenticate_arn = arn("lambda", f"function:{function_name(prefix, 'authenticate')}")
+curate_arn = arn("lambda", f"function:{function_name(prefix, 'curate_report')}")
 
 key = StackKey(
     "key",
@@ -110,6 +113,7 @@ grantables = Grantables(
     queue_arn=queue.arn,
     ingest_state_machine_arn=ingest_arn,
     authenticate_function_arn=authenticate_arn,
+    curate_function_arn=curate_arn,
     lwa_secret_arns=secrets.arns,
     settings_path=settings.path,
     rate_limit_table_arn=rate_limits.arn,
@@ -119,6 +123,7 @@ functions = Functions(
     FunctionsArgs(
         prefix=prefix,
         artifact=artifact,
+        curate_artifact=curate_artifact,
         architecture=options.lambda_architecture,
         kms_key_arn=key.arn,
         log_retention_days=options.log_retention_days,
@@ -136,6 +141,7 @@ functions = Functions(
             "queue_arn": queue.arn,
             "destination_name": prefix,
             "authenticate_function": function_name(prefix, "authenticate"),
+            "curate_function": function_name(prefix, "curate_report"),
             "max_decompressed_bytes": str(options.max_decompressed_bytes),
             "reconcile_hours": str(options.reconcile_hours),
             "rate_limit_table": rate_limits.name,
@@ -188,6 +194,7 @@ monitoring = Monitoring(
         dlq_name=queue.dlq.name,
         function_names={h: f.name for h, f in functions.functions.items()},
         state_machine_arns={m: sm.arn for m, sm in workflows.machines.items()},
+        ingest_log_group=workflows.log_groups["ingest-report"].name,
         app_secret_id=secrets.app_secret_id,
     ),
 )
@@ -203,6 +210,26 @@ if options.trail:
             log_retention_days=options.log_retention_days,
         ),
     )
+
+analytics = Analytics(
+    "analytics",
+    AnalyticsArgs(
+        prefix=prefix,
+        stack=stack,
+        region=region,
+        account_id=account,
+        bucket=lake.bucket,
+        bucket_arn=lake.arn,
+        kms_key_arn=key.arn,
+        seller_ids=tuple(seller.seller_id for seller in config.sellers),
+        report_types=tuple(report.report_type for report in config.reports),
+        bytes_scanned_cutoff=deployment.analytics.bytes_scanned_cutoff,
+        catalog_encryption=deployment.analytics.glue_catalog_encryption,
+    ),
+)
+pulumi.export("glueDatabase", analytics.database)
+pulumi.export("athenaWorkgroup", analytics.workgroup.name)
+pulumi.export("analystPolicyArn", analytics.policy.arn)
 
 pulumi.export("bucket", lake.bucket)
 pulumi.export("queueUrl", queue.url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -23,6 +23,8 @@ class SecureBucketArgs:
     policy_statements: PolicyStatements = field(default=lambda _arn: [])
     noncurrent_version_days: int = 90
     expire_days: int | None = None  # current objects too (log buckets)
+    # Areas whose objects expire, by key prefix, e.g. {"athena-results/": 30}.
+    expire_prefixes: Mapping[str, int] = field(default_factory=dict)
     protect: bool = False
 
 
@@ -116,4 +118,15 @@ def _lifecycle(args: SecureBucketArgs) -> list[aws.s3.BucketLifecycleConfigurati
     }
     if args.expire_days is not None:
         rule["expiration"] = {"days": args.expire_days}
-    return [rule]
+    return [rule, *(_expire(prefix, days) for prefix, days in args.expire_prefixes.items())]
+
+
+def _expire(prefix: str, days: int) -> aws.s3.BucketLifecycleConfigurationRuleArgsDict:
+    """Current objects under `prefix` expire; the versions that leaves go a day later."""
+    return {
+        "id": f"expire-{prefix.strip('/')}",
+        "status": "Enabled",
+        "filter": {"prefix": prefix},
+        "expiration": {"days": days},
+        "noncurrent_version_expiration": {"noncurrent_days": 1},
+    }

@@ -9,6 +9,9 @@ import pulumi
 from infra.buckets import SecureBucket, SecureBucketArgs
 from infra.iam import Statement
 
+# Athena's query results (infra/athena.py): kept a month, then expired.
+ATHENA_RESULTS, ATHENA_RESULTS_DAYS = "athena-results/", 30
+
 
 @dataclass(frozen=True)
 class LakeArgs:
@@ -58,6 +61,7 @@ class Lake(pulumi.ComponentResource):
                 kms_key_arn=args.kms_key_arn,
                 log_bucket=self.logs.name,
                 log_prefix="lake/",
+                expire_prefixes={ATHENA_RESULTS: ATHENA_RESULTS_DAYS},
                 protect=True,  # the lake is the product; `pulumi destroy` must not empty it
             ),
             opts=child,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,22 @@ from domain.deployment import DeployOptions, deploy_options
 from domain.errors import ConfigError
 
 _OBJECTS = {"sellers", "reports", "appCredentials", "refreshTokens"}
+# Keys only the Pulumi program reads (Glue and Athena): checked here, then set aside, so
+# parse_stack_config (the schema shared with the CLI) never sees them.
+_CUTOFF, _CATALOG_ENCRYPTION = "athenaBytesScannedCutoff", "glueCatalogEncryption"
+GB = 1024**3
+# The AWS provider refuses a per-query cutoff below 10 MiB (Athena's own minimum is 10 MB).
+MIN_CUTOFF = 10 * 1024**2
+_WHOLE = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True)
+class AnalyticsOptions:
+    """Athena's per-query scan cutoff; whether to encrypt the account's Glue Data Catalog."""
+
+    bytes_scanned_cutoff: int = 10 * GB
+    # Account- and region-wide, shared with every other catalog user: opt-in (README).
+    glue_catalog_encryption: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,6 +44,7 @@ class Deployment:
     reports_json: list[Any]
     app_credentials: pulumi.Output[str] | None = None
     refresh_tokens: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    analytics: AnalyticsOptions = field(default_factory=AnalyticsOptions)
 
 
 def raw_config() -> dict[str, Any]:
@@ -53,6 +71,9 @@ def load(stack: str) -> Deployment:
 
 
 def _load(stack: str, raw: Mapping[str, Any]) -> Deployment:
+    analytics = _analytics(raw)
+    ours = {f"{NAMESPACE}:{_CUTOFF}", f"{NAMESPACE}:{_CATALOG_ENCRYPTION}"}
+    raw = {k: v for k, v in raw.items() if k not in ours}
     config = parse_stack_config(raw)
     if config.aws_region is None:
         raise ConfigError(
@@ -67,7 +88,25 @@ def _load(stack: str, raw: Mapping[str, Any]) -> Deployment:
         reports_json=list(raw[f"{NAMESPACE}:reports"]),
         app_credentials=_app_credentials(raw),
         refresh_tokens=_refresh_tokens(raw, {s.seller_id for s in config.sellers}),
+        analytics=analytics,
     )
+
+
+def _analytics(raw: Mapping[str, Any]) -> AnalyticsOptions:
+    """The analytics keys (Pulumi hands every value over as text); one-line errors naming them."""
+    default = AnalyticsOptions()
+    key = f"{NAMESPACE}:{_CUTOFF}"
+    cutoff = raw.get(key, default.bytes_scanned_cutoff)
+    text = str(cutoff).strip()
+    if isinstance(cutoff, bool) or not _WHOLE.fullmatch(text) or int(text) < MIN_CUTOFF:
+        allowed = f"a whole number of bytes from {MIN_CUTOFF}, e.g. {10 * GB} (10 GiB)"
+        raise ConfigError(f"{key}: {cutoff!r} is not allowed; use {allowed}")
+    key = f"{NAMESPACE}:{_CATALOG_ENCRYPTION}"
+    encrypt = raw.get(key, default.glue_catalog_encryption)
+    flag = str(encrypt).strip().lower()
+    if flag not in ("true", "false") or not isinstance(encrypt, bool | str):
+        raise ConfigError(f"{key}: {encrypt!r} is not allowed; use true or false")
+    return AnalyticsOptions(int(text), flag == "true")
 
 
 def _secret(raw: Mapping[str, Any], name: str) -> Any:

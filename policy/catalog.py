@@ -70,6 +70,12 @@ RULES: tuple[Rule, ...] = (
     _rule("lambda-permission-scoped", "14: source ARN and account", r.permission, r.PERMISSION),
     _rule("iam-least-privilege", "15: no wildcards, exact ARNs", r.role_policy, r.ROLE_POLICY),
     _rule(
+        "iam-managed-policy-least-privilege",
+        "15: no wildcards, exact ARNs, the key only through a service (the analyst's policy)",
+        r.managed_policy,
+        r.MANAGED_POLICY,
+    ),
+    _rule(
         "sfn-logged-traced-encrypted-retried",
         "17-19: logs ALL, X-Ray, the key, retries, catches, timeouts",
         r.state_machine,
@@ -93,6 +99,18 @@ RULES: tuple[Rule, ...] = (
         r.table,
         r.TABLE,
     ),
+    _rule(
+        "athena-workgroup-enforced-encrypted",
+        "2: engine v3, configuration enforced, results under the key, a scan cutoff",
+        r.workgroup,
+        r.WORKGROUP,
+    ),
+    _rule(
+        "glue-catalog-encrypted",
+        "2: catalog metadata and connection passwords under the key",
+        r.catalog_encryption,
+        r.CATALOG_ENCRYPTION,
+    ),
 )
 STACK_RULES: tuple[StackRule, ...] = (
     StackRule(
@@ -107,4 +125,9 @@ STACK_RULES: tuple[StackRule, ...] = (
         s.functions,
     ),
     StackRule("protected", "22: the key and the rate-limit table are protected", s.protected),
+    StackRule(
+        "athena-results-expire",
+        "4: query results in a stack bucket that expires them",
+        s.athena_results,
+    ),
 )

@@ -23,6 +23,7 @@ from policy.documents import (
     parse_definition,
     principals,
     public_allow,
+    scoping_conditions,
     secret_looking,
     secret_markers,
     statements,
@@ -63,6 +64,10 @@ SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 TRAIL = "aws:cloudtrail/trail:Trail"
 TABLE = "aws:dynamodb/table:Table"
+WORKGROUP = "aws:athena/workgroup:Workgroup"
+MANAGED_POLICY = "aws:iam/policy:Policy"
+CATALOG_ENCRYPTION = "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings"
+ATHENA_ENGINE = "Athena engine version 3"
 
 # Actions that take no resource ARN, so `Resource: "*"` is the only way to grant them (rule 15).
 UNSCOPABLE = frozenset(
@@ -433,6 +438,58 @@ def table(props: Props) -> list[str]:
     if props.get("deletionProtectionEnabled") is not True:
         problems.append("no deletion protection")
     return problems
+
+
+# --- Analytics: the Athena workgroup, the analyst's policy, the Glue catalog -----------------
+
+
+def workgroup(props: Props) -> list[str]:
+    """Engine v3 with the configuration enforced (clients cannot change where results go, how
+    they are encrypted, or the cutoff); results SSE-KMS under our key; a per-query cutoff."""
+    config = props.get("configuration") or {}
+    problems = []
+    if config.get("enforceWorkgroupConfiguration") is not True:
+        problems.append("the workgroup configuration is not enforced")
+    engine = (config.get("engineVersion") or {}).get("selectedEngineVersion")
+    if engine != ATHENA_ENGINE:
+        problems.append(f"engine {engine!r}, not {ATHENA_ENGINE!r}")
+    if config.get("publishCloudwatchMetricsEnabled") is not True:
+        problems.append("publishes no CloudWatch metrics")
+    if not (config.get("bytesScannedCutoffPerQuery") or 0) > 0:
+        problems.append("no bytes-scanned cutoff per query")
+    results = config.get("resultConfiguration") or {}
+    if not str(results.get("outputLocation") or "").startswith("s3://"):
+        problems.append("no S3 output location")
+    encryption = results.get("encryptionConfiguration") or {}
+    if encryption.get("encryptionOption") != "SSE_KMS":
+        problems.append(
+            f"results encrypted with {encryption.get('encryptionOption')!r}, not SSE_KMS"
+        )
+    return problems + _key_arn(encryption.get("kmsKeyArn"), "kmsKeyArn")
+
+
+def managed_policy(props: Props) -> list[str]:
+    """Rule 15 as for roles' policies, and the key used only through a service, for our data."""
+    problems = role_policy(props)
+    for statement in statements(props["policy"]):
+        granted = [a for a in actions(statement) if a.startswith("kms:")]
+        if statement.get("Effect") == "Allow" and granted and not scoping_conditions(statement):
+            problems.append(f"{statement.get('Sid')}: {granted} without a scoping condition")
+    return problems
+
+
+def catalog_encryption(props: Props) -> list[str]:
+    """Glue metadata and connection passwords under our key (when the stack opts in)."""
+    settings = props.get("dataCatalogEncryptionSettings") or {}
+    at_rest = settings.get("encryptionAtRest") or {}
+    passwords = settings.get("connectionPasswordEncryption") or {}
+    problems = []
+    if at_rest.get("catalogEncryptionMode") != "SSE-KMS":
+        problems.append(f"catalog encryption {at_rest.get('catalogEncryptionMode')!r}")
+    problems += _key_arn(at_rest.get("sseAwsKmsKeyId"), "sseAwsKmsKeyId")
+    if passwords.get("returnConnectionPasswordEncrypted") is not True:
+        problems.append("connection passwords are returned in clear")
+    return problems + _key_arn(passwords.get("awsKmsKeyId"), "awsKmsKeyId")
 
 
 # Types whose deletion would lose what cannot be rebuilt: `protect=True` (rule 22, the table).

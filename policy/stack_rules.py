@@ -175,6 +175,8 @@ _KEY_PATHS: Mapping[str, tuple[str, ...]] = {
     r.TRAIL: ("kmsKeyId",),
     r.TABLE: ("serverSideEncryption", "kmsKeyArn"),
     r.SSM_PARAMETER: ("keyId",),
+    r.WORKGROUP: ("configuration", "resultConfiguration", "encryptionConfiguration", "kmsKeyArn"),
+    r.CATALOG_ENCRYPTION: ("dataCatalogEncryptionSettings", "encryptionAtRest", "sseAwsKmsKeyId"),
     "aws:sns/topic:Topic": ("kmsMasterKeyId",),
 }
 
@@ -315,6 +317,36 @@ def _grant(s: Statement, users: list[Resource], tables: Mapping[str, str]) -> li
         elif not granted <= RATE_LIMIT_ACTIONS or resources(s) != list(arns):
             problems.append(f"may do more than {sorted(RATE_LIMIT_ACTIONS)} on the table's ARN")
     return problems
+
+
+# --- Athena: rule 4 for query results -------------------------------------------------------
+
+
+def athena_results(stack: Stack) -> list[Violation]:
+    """Each workgroup writes its results into a bucket of this stack (so rules 1-5 hold for
+    them) whose lifecycle expires them."""
+    out = []
+    for group in stack.of_type(r.WORKGROUP):
+        location = str(_at(group.props, _RESULTS) or "")
+        name, _, prefix = location.removeprefix("s3://").partition("/")
+        buckets = [b for b in stack.of_type(r.BUCKET) if b.props.get("bucket") == name]
+        if not location.startswith("s3://") or len(buckets) != 1:
+            out.append(Violation(group.urn, f"results go to {location!r}, not a stack bucket"))
+        elif not any(
+            prefix.startswith(_rule_prefix(rule)) and (rule.get("expiration") or {}).get("days")
+            for lifecycle in stack.parts(buckets[0], r.LIFECYCLE)
+            for rule in as_list(lifecycle.props.get("rules"))
+            if rule.get("status") == "Enabled"
+        ):
+            out.append(Violation(group.urn, f"query results under {location} never expire"))
+    return out
+
+
+_RESULTS = ("configuration", "resultConfiguration", "outputLocation")
+
+
+def _rule_prefix(rule: Mapping[str, Any]) -> str:
+    return str((rule.get("filter") or {}).get("prefix") or rule.get("prefix") or "")
 
 
 def protected(stack: Stack) -> list[Violation]:

@@ -554,13 +554,14 @@ def test_rule_19_every_machine_has_a_deadline_and_every_task_outlives_its_functi
 def with_credentials() -> Synth:
     """Stack dev, deployed with LWA credentials set as Pulumi secrets."""
     stack = "dev"
-    [seller] = json.loads(config(stack)["spapi-lake:sellers"])
+    partners = json.loads(config(stack)["spapi-lake:sellers"])  # a seller and a vendor
+    tokens = {p.get("sellerId") or p["accountId"]: REFRESH_TOKEN for p in partners}
     return run(
         stack,
         {
             **config(stack),
             "spapi-lake:appCredentials": APP_CREDENTIALS,
-            "spapi-lake:refreshTokens": json.dumps({seller["sellerId"]: REFRESH_TOKEN}),
+            "spapi-lake:refreshTokens": json.dumps(tokens),
         },
         secret_keys=SECRET_KEYS,
     )
@@ -589,7 +590,8 @@ def test_rule_20_configured_credentials_reach_only_the_secret_versions(with_cred
         if isinstance(leaf, str) and MASK in leaf
     ]
     versions = with_credentials.of_type(SECRET_VERSION)
-    assert len(versions) == len(with_credentials.of_type(SECRET)) == 2
+    # The app's secret, and one per partner (dev has a seller and a vendor).
+    assert len(versions) == len(with_credentials.of_type(SECRET)) == 3
     assert sorted(masked) == sorted(
         (SECRET_VERSION, v["name"], ("secretString",)) for v in versions
     )
@@ -611,7 +613,7 @@ def test_rule_20_with_credentials_the_deploy_runs_subscribe_without_them_it_does
     subscribe = q.functions(with_credentials)["subscribe"]
     assert invocation["inputs"]["functionName"] == q.physical(subscribe)
     sellers = json.loads(config("dev")["spapi-lake:sellers"])
-    expected = sorted(s["sellerId"] for s in sellers)
+    expected = sorted(s.get("sellerId") or s["accountId"] for s in sellers)
     assert json.loads(invocation["inputs"]["input"]) == {"sellerIds": expected}
     assert not q.secret_looking(invocation["inputs"])
     for stack, synth in synths.items():
@@ -932,6 +934,68 @@ def test_rule_27_only_authenticate_seals_tokens_and_no_state_selects_one_unseale
                     assert field.startswith("sealed"), f"{machine}.{name}: {field}"
 
 
+# --- Analytics: Glue, Athena and the analyst's policy (rules 2, 4, 15) ------------------------
+
+
+@pytest.fixture(scope="module")
+def catalog_encrypted() -> Synth:
+    """Stack dev, opted in to Glue Data Catalog encryption."""
+    return run("dev", {**config("dev"), "spapi-lake:glueCatalogEncryption": "true"})
+
+
+def workgroup(synth: Synth) -> q.Resource:
+    [only] = synth.of_type(rules.WORKGROUP)
+    return only
+
+
+def test_analytics_the_workgroup_is_enforced_and_encrypts_results_with_the_stack_key(synth):
+    """Rule 2 for query results: engine v3 with the workgroup's configuration enforced (so no
+    client can send results elsewhere, leave them unencrypted or lift the scan cutoff), results
+    SSE_KMS under the stack key's full ARN."""
+    inputs = q.plain(workgroup(synth)["inputs"])
+    assert rules.workgroup(inputs) == []
+    encryption = inputs["configuration"]["resultConfiguration"]["encryptionConfiguration"]
+    assert encryption["kmsKeyArn"] == q.key_arn(synth)
+
+
+def test_analytics_query_results_land_in_the_lake_bucket_and_expire(synth):
+    """Rules 1-5 hold for query results because they are objects of the lake bucket, under its
+    policy, encryption and access logs; rule 4: a lifecycle rule expires them."""
+    location = workgroup(synth)["inputs"]["configuration"]["resultConfiguration"]["outputLocation"]
+    lake = lake_bucket(synth)
+    name = synth.registrations[(lake["type"], lake["name"])].outputs["bucket"]
+    assert location.startswith(f"s3://{name}/")
+    assert S.athena_results(q.stack(synth)) == []
+
+
+def test_analytics_the_analyst_policy_is_least_privilege(synth):
+    """Rule 15 for the analyst's managed policy: no wildcard action, nothing on Resource "*",
+    the key named by its ARN and usable only through S3 (and Glue, when the catalog is
+    encrypted), for the lake bucket."""
+    [policy] = synth.of_type(rules.MANAGED_POLICY)
+    assert rules.managed_policy(q.plain(policy["inputs"])) == []
+    for statement in q.statements(policy):
+        if any(a.startswith("kms:") for a in q.actions(statement)):
+            assert q.as_list(statement["Resource"]) == [q.key_arn(synth)]
+            assert "kms:ViaService" in q.scoping_conditions(statement)
+
+
+def test_analytics_decided_exception_glue_catalog_encryption_is_opt_in(synth):
+    """Rule 2 for Glue metadata, decided exception: the Data Catalog's encryption setting is one
+    per account and region, shared by every catalog user there, so a stack changes it only when
+    its config says `glueCatalogEncryption: true` (README). The committed stacks leave it off."""
+    opted = q.configured(config(synth.stack), "glueCatalogEncryption", False) is True
+    assert len(synth.of_type(rules.CATALOG_ENCRYPTION)) == int(opted)
+
+
+def test_analytics_an_opted_in_catalog_is_encrypted_with_the_stack_key(catalog_encrypted):
+    [settings] = catalog_encrypted.of_type(rules.CATALOG_ENCRYPTION)
+    assert rules.catalog_encryption(q.plain(settings["inputs"])) == []
+    at_rest = settings["inputs"]["dataCatalogEncryptionSettings"]["encryptionAtRest"]
+    assert at_rest["sseAwsKmsKeyId"] == q.key_arn(catalog_encrypted)
+    assert S.stack_key(q.stack(catalog_encrypted)) == []
+
+
 # --- The checks bite -------------------------------------------------------------------------
 
 
@@ -1166,6 +1230,91 @@ def test_the_task_checks_flag_each_missing_safeguard():
     assert q.task_problems({k: v for k, v in good.items() if k != "TimeoutSeconds"})
     nested = {"States": {"M": {"Type": "Map", "ItemProcessor": {"States": {"T": good}}}}}
     assert q.tasks(nested) == [("T", good)]
+
+
+def test_the_analytics_checks_flag_a_loose_workgroup_policy_or_catalog():
+    key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/68ec3b34-c307-5684-942e-931c576a936f"
+    encryption = {"encryptionOption": "SSE_KMS", "kmsKeyArn": key}
+    results = {"outputLocation": "s3://b/athena-results/", "encryptionConfiguration": encryption}
+    good = {
+        "enforceWorkgroupConfiguration": True,
+        "engineVersion": {"selectedEngineVersion": rules.ATHENA_ENGINE},
+        "publishCloudwatchMetricsEnabled": True,
+        "bytesScannedCutoffPerQuery": 10737418240,
+        "resultConfiguration": results,
+    }
+    assert rules.workgroup({"configuration": good}) == []
+    for broken in (
+        {"enforceWorkgroupConfiguration": False},
+        {"engineVersion": {"selectedEngineVersion": "Athena engine version 2"}},
+        {"publishCloudwatchMetricsEnabled": False},
+        {"bytesScannedCutoffPerQuery": None},
+        {
+            "resultConfiguration": {
+                **results,
+                "encryptionConfiguration": {"encryptionOption": "SSE_S3"},
+            }
+        },
+        {
+            "resultConfiguration": {
+                **results,
+                "encryptionConfiguration": {**encryption, "kmsKeyArn": "alias/x"},
+            }
+        },
+    ):
+        assert rules.workgroup({"configuration": {**good, **broken}}), broken
+
+    def policy(*statements: dict) -> dict:
+        return {"policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)})}
+
+    via = {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
+    decrypt = {"Sid": "K", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [key]}
+    assert rules.managed_policy(policy({**decrypt, "Condition": via})) == []
+    assert rules.managed_policy(policy(decrypt)) == [
+        "K: ['kms:Decrypt'] without a scoping condition"
+    ]
+    assert rules.managed_policy(policy({**decrypt, "Resource": "*", "Condition": via}))
+    assert rules.managed_policy(
+        policy({"Sid": "S", "Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"})
+    )
+
+    settings = {
+        "encryptionAtRest": {"catalogEncryptionMode": "SSE-KMS", "sseAwsKmsKeyId": key},
+        "connectionPasswordEncryption": {
+            "returnConnectionPasswordEncrypted": True,
+            "awsKmsKeyId": key,
+        },
+    }
+    assert rules.catalog_encryption({"dataCatalogEncryptionSettings": settings}) == []
+    off = {**settings, "encryptionAtRest": {"catalogEncryptionMode": "DISABLED"}}
+    assert len(rules.catalog_encryption({"dataCatalogEncryptionSettings": off})) == 2
+
+
+def test_the_results_check_flags_results_that_never_expire_or_leave_the_stack():
+    bucket = S.Resource("urn:b", q.BUCKET, "b", {"bucket": "lake-1", "arn": "arn:aws:s3:::lake-1"})
+
+    def lifecycle(*rules_: dict) -> S.Resource:
+        return S.Resource("urn:l", q.LIFECYCLE, "l", {"rules": list(rules_)}, {"bucket": ["urn:b"]})
+
+    def group(location: str) -> S.Resource:
+        config = {"resultConfiguration": {"outputLocation": location}}
+        return S.Resource("urn:w", rules.WORKGROUP, "w", {"configuration": config})
+
+    expire = {
+        "status": "Enabled",
+        "filter": {"prefix": "athena-results/"},
+        "expiration": {"days": 30},
+    }
+    here = group("s3://lake-1/athena-results/")
+    assert S.athena_results(S.Stack([bucket, lifecycle(expire), here])) == []
+    tidy = {"status": "Enabled", "filter": {}, "noncurrentVersionExpiration": {"noncurrentDays": 9}}
+    assert S.athena_results(S.Stack([bucket, lifecycle(tidy), here])) == [
+        S.Violation("urn:w", "query results under s3://lake-1/athena-results/ never expire")
+    ]
+    elsewhere = group("s3://someone-else/results/")
+    assert S.athena_results(S.Stack([bucket, lifecycle(expire), elsewhere])) == [
+        S.Violation("urn:w", "results go to 's3://someone-else/results/', not a stack bucket")
+    ]
 
 
 def test_the_protect_check_flags_an_unprotected_key_or_table():
