@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from domain.config import NAMESPACE, StackConfig, parse_stack_config
 from domain.errors import ConfigError
 from domain.model import ReportRequest
-from domain.planning import ReportConfig, Seller, plan_requests
+from domain.planning import ReportConfig, Seller, applies, plan_requests
 from domain.ports import Clock, Settings
 
 SELLERS, REPORTS = "sellers", "reports"
@@ -43,7 +43,8 @@ class Catalog:
         return config
 
     def sellers(self, seller_ids: Sequence[str] | None = None) -> tuple[Seller, ...]:
-        """Every configured seller, or those named (ConfigError for one not configured)."""
+        """Every configured partner (sellers and vendors, by `kind`), or those named by id
+        (ConfigError for one not configured)."""
         return _select(self._config().sellers, seller_ids, lambda s: s.seller_id, "seller")
 
     def reports(self, report_types: Sequence[str] | None = None) -> tuple[ReportConfig, ...]:
@@ -51,10 +52,12 @@ class Catalog:
         return _select(self._config().reports, report_types, lambda r: r.report_type, "report type")
 
     def accepts(self, owner: str, report_type: str) -> bool:
-        """Whether a notification for this seller (or vendor account) and type is ours."""
+        """Whether a notification for this seller (or vendor account id) and type is ours: a
+        configured report of the type applies to that partner (domain.planning.applies)."""
         config = self._config()
-        return any(s.seller_id == owner for s in config.sellers) and any(
-            r.report_type == report_type for r in config.reports
+        partner = next((s for s in config.sellers if s.seller_id == owner), None)
+        return partner is not None and any(
+            r.report_type == report_type and applies(r, partner) for r in config.reports
         )
 
 

@@ -10,7 +10,9 @@ from typing import Any
 
 from domain.errors import ConfigError
 from domain.marketplaces import Region, check_marketplaces
-from domain.planning import ReportConfig, Seller
+from domain.model import PartnerKind
+from domain.planning import ReportConfig, Seller, check_audience
+from domain.report_config import check_report
 
 NAMESPACE = "spapi-lake"
 _REQUIRED = ("region", "sellers", "reports")
@@ -27,13 +29,18 @@ _OPTIONAL = (
     "throttleDeadlineHours",
     "maxIngestAttempts",
     "rateLimitTable",
+    "athenaBytesScannedCutoff",
+    "glueCatalogEncryption",
     "appCredentials",
     "refreshTokens",
 )
 _DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _SCHEDULE = re.compile(r"^(cron\((\S+ ){5}\S+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
-_SELLER_KEYS = {"name", "sellerId", "marketplaces"}
-_REPORT_KEYS = {"type", "schedule", "window", "maxSpan", "options"}
+_SELLER_KEYS = {"name", "kind", "sellerId", "marketplaces"}
+_VENDOR_KEYS = {"name", "kind", "accountId", "marketplaces"}
+_REPORT_KEYS = {"type", "schedule", "window", "maxSpan", "options", "partners"}
+# The vendor group id that notifications carry as accountId (ReportProcessingFinishedNotification).
+_ACCOUNT_ID = re.compile(r"^amzn1\.vg\.[0-9]+$")
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,19 @@ def _text(value: object, key: str) -> str:
 
 
 def _seller(raw: object, key: str, region: Region) -> Seller:
-    item = _mapping(raw, key, _SELLER_KEYS)
+    """A seller (sellerId, its marketplaces) or, with `kind: vendor`, a vendor group
+    (accountId amzn1.vg.…, exactly one marketplace)."""
+    kind_text = raw.get("kind", "seller") if isinstance(raw, Mapping) else "seller"
+    if kind_text not in ("seller", "vendor"):
+        raise ConfigError(f"{key}.kind: {kind_text!r} is not allowed; use seller or vendor")
+    kind = PartnerKind(kind_text)
+    if isinstance(raw, Mapping) and kind is PartnerKind.VENDOR and "sellerId" in raw:
+        raise ConfigError(f"{key}.sellerId: a vendor has accountId (amzn1.vg.…), not sellerId")
+    if isinstance(raw, Mapping) and kind is PartnerKind.SELLER and "accountId" in raw:
+        raise ConfigError(
+            f"{key}.accountId: only a vendor has one; add kind: vendor, or use sellerId"
+        )
+    item = _mapping(raw, key, _VENDOR_KEYS if kind is PartnerKind.VENDOR else _SELLER_KEYS)
     marketplaces = [
         _text(m, f"{key}.marketplaces")
         for m in _list(item.get("marketplaces"), f"{key}.marketplaces")
@@ -98,8 +117,33 @@ def _seller(raw: object, key: str, region: Region) -> Seller:
         checked = check_marketplaces(region, marketplaces)
     except ConfigError as exc:
         raise ConfigError(f"{key}.marketplaces: {exc}") from None
-    seller_id = _text(item.get("sellerId"), f"{key}.sellerId")
-    return Seller(str(item.get("name") or seller_id), seller_id, checked)
+    if kind is PartnerKind.SELLER:
+        seller_id = _text(item.get("sellerId"), f"{key}.sellerId")
+        return Seller(str(item.get("name") or seller_id), seller_id, checked)
+    account_id = vendor_account_id(
+        _text(item.get("accountId"), f"{key}.accountId"), f"{key}.accountId"
+    )
+    one_marketplace(checked, f"{key}.marketplaces")
+    return Seller(str(item.get("name") or account_id), account_id, checked, PartnerKind.VENDOR)
+
+
+def vendor_account_id(text: str, key: str) -> str:
+    """`text` when it is a vendor group id (amzn1.vg.<digits>); ConfigError naming `key`."""
+    if not _ACCOUNT_ID.match(text):
+        raise ConfigError(
+            f"{key}: {text!r} is not a vendor group id like amzn1.vg.1234567 "
+            "(the accountId its notifications carry)"
+        )
+    return text
+
+
+def one_marketplace(marketplace_ids: tuple[str, ...], key: str) -> None:
+    """A vendor account belongs to one marketplace (Amazon's report schemas say so)."""
+    if len(marketplace_ids) != 1:
+        raise ConfigError(
+            f"{key}: a vendor account belongs to exactly one marketplace; "
+            f"give one of {', '.join(marketplace_ids)} (one vendor entry per account)"
+        )
 
 
 def _report(raw: object, key: str) -> ReportConfig:
@@ -111,13 +155,39 @@ def _report(raw: object, key: str) -> ReportConfig:
     if not isinstance(options, Mapping) or not all(isinstance(v, str) for v in options.values()):
         raise ConfigError(f"{key}.options: expected a mapping of strings to strings")
     window, span = item.get("window"), item.get("maxSpan")
-    return ReportConfig(
+    partners = item.get("partners")
+    config = ReportConfig(
         report_type=_text(item.get("type"), f"{key}.type"),
         window=parse_duration(window, f"{key}.window") if window is not None else None,
         max_span=parse_duration(span, f"{key}.maxSpan") if span is not None else None,
         options=tuple(sorted((str(k), str(v)) for k, v in options.items())),
         schedule=schedule,
+        partners=tuple(_text(p, f"{key}.partners") for p in _list(partners, f"{key}.partners"))
+        if partners is not None
+        else (),
     )
+    check_report(config, key)
+    return config
+
+
+def _partners(sellers: tuple[Seller, ...], key: str) -> None:
+    seen: set[str] = set()
+    for i, seller in enumerate(sellers):
+        if seller.seller_id in seen:
+            raise ConfigError(f"{key}[{i}]: {seller.seller_id} is listed twice; list it once")
+        seen.add(seller.seller_id)
+
+
+def _audiences(reports: tuple[ReportConfig, ...], sellers: tuple[Seller, ...], key: str) -> None:
+    known = {s.seller_id for s in sellers}
+    for i, report in enumerate(reports):
+        for partner in report.partners:
+            if partner not in known:
+                raise ConfigError(
+                    f"{key}[{i}].partners: {partner} is not a configured partner; "
+                    f"configured: {', '.join(sorted(known))}"
+                )
+        check_audience(report, sellers, f"{key}[{i}]")
 
 
 def parse_stack_config(config: Mapping[str, Any]) -> StackConfig:
@@ -144,9 +214,11 @@ def parse_stack_config(config: Mapping[str, Any]) -> StackConfig:
         _seller(s, f"{NAMESPACE}:sellers[{i}]", region)
         for i, s in enumerate(_list(ours["sellers"], f"{NAMESPACE}:sellers"))
     )
+    _partners(sellers, f"{NAMESPACE}:sellers")
     reports = tuple(
         _report(r, f"{NAMESPACE}:reports[{i}]")
         for i, r in enumerate(_list(ours["reports"], f"{NAMESPACE}:reports"))
     )
+    _audiences(reports, sellers, f"{NAMESPACE}:reports")
     extra = {k: v for k, v in ours.items() if k in _OPTIONAL}
     return StackConfig(region, str(ours.get("stage") or "dev"), sellers, reports, aws_region, extra)

@@ -26,7 +26,7 @@ class Disposition(Enum):
     ALREADY_STARTED = "already-started"  # one exists for this report: a redelivery
     DUPLICATE = "duplicate"  # the same report came earlier in this batch
     RECORDED = "recorded"  # CANCELLED or FATAL without a document: manifest written, no ingest
-    IGNORED = "ignored"  # a seller or report type this stack does not ingest
+    IGNORED = "ignored"  # a partner (seller, vendor account) or report type not ingested here
     FAILED = "failed"  # malformed, or starting/recording failed: the queue delivers it again
 
 
@@ -48,8 +48,10 @@ class Dispatched:
 
 class NotificationDispatcher:
     """Starts an ingest for DONE reports and FATAL ones with a document; records CANCELLED and
-    document-less FATAL reports directly. `accepts(owner, report_type)` filters out sellers and
-    types the stack does not ingest. Every message gets a disposition; none raises."""
+    document-less FATAL reports directly. A message is routed by its partner: the sellerId, or
+    for a vendor group (no sellerId) the accountId (FinishedReport.owner); `accepts(owner,
+    report_type)` filters out partners and types the stack does not ingest (IGNORED, as a
+    seller it does not know). Every message gets a disposition; none raises."""
 
     def __init__(
         self,
@@ -97,8 +99,9 @@ class NotificationDispatcher:
 
 
 def report_of(finished: FinishedReport, now: datetime) -> Report:
-    """The report a notification describes. A notification has no data window nor creation
-    time: the manifest's date partition comes from its eventTime (else now)."""
+    """The report a notification describes, under its partner's id (a vendor's account id in
+    the lake's seller_id partition). A notification has no data window nor creation time: the
+    manifest's date partition comes from its eventTime (else now)."""
     return Report(
         seller_id=finished.owner,
         report_id=finished.report_id,

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
+
+
+class PartnerKind(StrEnum):
+    """Who authorised the app: a seller (Seller Central) or a vendor group (Vendor Central)."""
+
+    SELLER = "seller"
+    VENDOR = "vendor"
 
 
 class ReportStatus(Enum):
@@ -51,6 +58,9 @@ class Report:
     processing_end: datetime | None = None
     document_id: str | None = None
     report_schedule_id: str | None = None
+    # getReport and getReports do not return reportOptions, so None means "not known"; only a
+    # report this process created (or an earlier attempt of the same step) knows its options.
+    options: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,10 @@ def _time(value: str | None) -> datetime | None:
 def parse_notification(body: str | bytes | Mapping[str, Any]) -> FinishedReport:
     """Normalise one SQS body; raises MalformedNotificationError naming what is wrong.
 
-    Any payloadVersion is accepted: routing is on notificationType, as Amazon advises.
+    Any payloadVersion is accepted: routing is on notificationType, as Amazon advises. A
+    seller's message has sellerId (and an accountId amzn1.merchant.o.…); a vendor group's has
+    only accountId (amzn1.vg.…), its sellerId absent or null: FinishedReport.owner is then the
+    account id, the id its partner is configured under.
     """
     if isinstance(body, str | bytes):
         try:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from domain.errors import RateLimitedError, SpApiError
 from domain.model import Report, ReportRequest, ReportStatus
 from domain.ports import Clock, ReportsApi
+from domain.report_types import spec
 
 _REUSABLE = (ReportStatus.IN_QUEUE, ReportStatus.IN_PROGRESS, ReportStatus.DONE)
 
@@ -31,12 +32,23 @@ def _same_moment(a: datetime | None, b: datetime | None) -> bool:
 
 
 def matches(request: ReportRequest, report: Report) -> bool:
-    """Whether `report` answers `request`: same seller, type, marketplaces and data window."""
+    """Whether `report` answers `request`: same seller, type, marketplaces, data window and
+    reportOptions.
+
+    getReports returns no reportOptions (and takes no filter for them), so a listed report's
+    options are unknown: it answers only a request without options. A request with options is
+    answered only by a report known to have been created with the same ones (in this plan, or
+    by an earlier attempt of the same step); otherwise a report for, say, another
+    distributorView or granularity would be handed back as this one.
+    """
     if (report.seller_id, report.report_type) != (request.seller_id, request.report_type):
         return False
     if sorted(report.marketplace_ids) != sorted(request.marketplace_ids):
         return False
     if report.status not in _REUSABLE:
+        return False
+    known = report.options if report.options is not None else ()
+    if sorted(known) != sorted(request.options):
         return False
     if request.data_start is None and request.data_end is None:
         return True  # a snapshot: any recent one is as good as a new one
@@ -45,8 +57,18 @@ def matches(request: ReportRequest, report: Report) -> bool:
     )
 
 
+def fresh(report: Report, now: datetime) -> bool:
+    """Whether a DONE report is recent enough to reuse: types whose data Amazon restates
+    (vendor analytics) set a staleness in the catalog; a report in flight is always fresh."""
+    staleness = spec(report.report_type).reuse_staleness
+    if staleness is None or report.status is not ReportStatus.DONE:
+        return True
+    return report.created_time >= now - staleness
+
+
 class ReportRequester:
-    """Creates the reports a plan asks for, reusing identical ones created within `reuse_within`.
+    """Creates the reports a plan asks for, reusing identical ones created within `reuse_within`
+    (and, for restated types, their catalog staleness).
 
     getReports is rate-limited harder than createReport, so candidates are fetched once per
     seller and report type, not once per request. Raises the ReportsApi errors.
@@ -61,17 +83,17 @@ class ReportRequester:
 
     def candidates(self, seller_id: str, report_type: str) -> list[Report]:
         """Reports of this seller and type that may answer a request: one paginated getReports
-        for every marketplace and window."""
+        for every marketplace and window, without DONE reports older than the type's staleness."""
         if self._reuse_within <= timedelta(0):
             return []
-        return list(
-            self._reports.get_reports(
-                seller_id,
-                report_types=[report_type],
-                statuses=_REUSABLE,
-                created_since=self._clock.now() - self._reuse_within,
-            )
+        now = self._clock.now()
+        listed = self._reports.get_reports(
+            seller_id,
+            report_types=[report_type],
+            statuses=_REUSABLE,
+            created_since=now - self._reuse_within,
         )
+        return [report for report in listed if fresh(report, now)]
 
     def request_all(self, requests: Iterable[ReportRequest]) -> list[RequestedReport]:
         """Request each report once; identical requests in one plan share one report.
@@ -122,4 +144,5 @@ def _pending(request: ReportRequest, report_id: str, now: datetime) -> Report:
         marketplace_ids=request.marketplace_ids,
         data_start=request.data_start,
         data_end=request.data_end,
+        options=request.options,
     )

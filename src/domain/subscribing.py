@@ -1,4 +1,4 @@
-"""Ensuring the SQS destination and each seller's REPORT_PROCESSING_FINISHED subscription exist."""
+"""Ensuring the SQS destination and each partner's REPORT_PROCESSING_FINISHED subscription exist."""
 
 from __future__ import annotations
 
@@ -12,14 +12,17 @@ from domain.ports import Destination, NotificationsApi
 
 @dataclass(frozen=True)
 class SubscriptionState:
-    seller_id: str
+    seller_id: str  # the partner's id: a seller id, or a vendor's account id (amzn1.vg.…)
     destination_id: str
     subscription_id: str
     created: bool
 
 
 class SubscriptionEnsurer:
-    """Idempotent: a 409 from createDestination/createSubscription means "exists, look it up"."""
+    """One destination for the stack's queue (an application resource, made with a grantless
+    token), and one subscription per partner, made with that partner's own token: sellers and
+    vendor groups alike (a vendor's notifications carry its id as accountId). Idempotent: a 409
+    from createDestination/createSubscription means "exists, look it up"."""
 
     def __init__(self, notifications: NotificationsApi) -> None:
         self._api = notifications
@@ -42,6 +45,9 @@ class SubscriptionEnsurer:
     def ensure(
         self, seller_ids: Iterable[str], destination_name: str, sqs_arn: str
     ) -> list[SubscriptionState]:
+        """`seller_ids` are partner ids (seller ids, vendor account ids). Stops at the first
+        partner that cannot be subscribed and raises why (an SP-API or LWA error, or another
+        destination): a deploy must not pass with a partner unsubscribed."""
         destination = self.destination(destination_name, sqs_arn)
         states = []
         for seller_id in seller_ids:
@@ -56,10 +62,10 @@ class SubscriptionEnsurer:
                     existing = self._api.get_subscription(seller_id, NOTIFICATION_TYPE)
                     created = False
             if existing is None:
-                raise SpApiLakeError(f"subscription for seller {seller_id} could not be found")
+                raise SpApiLakeError(f"subscription for partner {seller_id} could not be found")
             if existing.destination_id != destination.destination_id:
                 raise SpApiLakeError(
-                    f"seller {seller_id} is subscribed to destination {existing.destination_id}, "
+                    f"partner {seller_id} is subscribed to destination {existing.destination_id}, "
                     f"not {destination.destination_id}: delete that subscription first"
                 )
             states.append(

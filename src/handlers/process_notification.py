@@ -15,7 +15,9 @@ FUNCTION = "process_notification"
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """An SQS batch → {"batchItemFailures": [{"itemIdentifier": messageId}]}: the messages that
     failed (malformed, or a start that failed) return to the queue, and after maxReceiveCount
-    go to the DLQ. The event source mapping must enable ReportBatchItemFailures."""
+    go to the DLQ. The event source mapping must enable ReportBatchItemFailures. A message is
+    routed to its partner by sellerId, or, for a vendor group (no sellerId), by accountId; one
+    for a partner or type the stack does not configure is acknowledged and ignored."""
     services = container(FUNCTION)
     records = event.get("Records") or []
     messages = ((str(r.get("messageId", "")), r.get("body") or "") for r in records)

@@ -1,4 +1,4 @@
-"""`make demo-aws`: subscribe, request reports, ingest them, all on moto; print what happened."""
+"""`make demo-aws`: subscribe, request a seller's and a vendor's reports, ingest them on moto."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         subscribed = cloud.invoke("subscribe", {})
         console.print(
             f"[cyan]subscribe[/] destination {subscribed.get('destinationId')}, "
-            f"{len(subscribed.get('subscriptions', []))} seller subscription(s)"
+            f"{partners_summary(subscribed.get('subscriptions', []))}"
         )
         started = time.monotonic()
         with console.status("request-reports running…"):
@@ -69,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         cloud.close()
 
 
+def partners_summary(subscriptions: list[dict[str, Any]]) -> str:
+    """The partners subscribed, counted by kind: "subscriptions for 1 seller, 1 vendor"."""
+    kinds = [str(s.get("kind") or "seller") for s in subscriptions]
+    counts = ", ".join(f"{kinds.count(k)} {k}" for k in dict.fromkeys(kinds))
+    return f"subscriptions for {counts or 'no partner'}"
+
+
 def executions_table(executions: list[Execution]) -> Table:
     table = Table(title="Step Functions executions", title_justify="left")
     for column in ("execution", "status", "result"):
@@ -80,12 +87,24 @@ def executions_table(executions: list[Execution]) -> Table:
             result = (
                 f"{stored.get('outcome')} rows={stored.get('rows')} bytes={stored.get('bytes')}"
             )
+            result += curated_summary(execution.output.get("curated"))
         elif isinstance(execution.output, dict) and "reports" in execution.output:
             output = execution.output
             result = f"{len(output['reports'])} reports, {len(output['failures'])} failures"
         colour = "green" if execution.status == "SUCCEEDED" else "red"
         table.add_row(execution.name, f"[{colour}]{execution.status}[/]", result)
     return table
+
+
+def curated_summary(curated: Any) -> str:
+    """What CurateReport wrote: rows per table, or that a table was refused."""
+    tables = curated.get("tables") if isinstance(curated, dict) else None
+    if not tables:
+        return ""
+    parts = [
+        f"{t['table']}={t['rows']}" if t.get("key") else f"{t['table']} refused" for t in tables
+    ]
+    return " · curated " + ", ".join(parts)
 
 
 def functions_table(stats: dict[str, FunctionStats]) -> Table:

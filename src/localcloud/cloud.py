@@ -26,6 +26,9 @@ from sandbox.settings import (
     DEMO_CLIENT_SECRET,
     DEMO_REFRESH_TOKEN,
     DEMO_SELLER_ID,
+    DEMO_VENDOR_ID,
+    DEMO_VENDOR_MARKETPLACE,
+    DEMO_VENDOR_REFRESH_TOKEN,
 )
 from sandbox.simulator import Simulator, SimulatorConfig
 from sandbox.sqs_delivery import SqsDelivery
@@ -34,19 +37,42 @@ if TYPE_CHECKING:
     from wiring.cloud_config import CloudConfig
     from wiring.cloud_container import CloudContainer
 
-__all__ = ["DEMO_SPEC", "Execution", "LocalCloud"]
+__all__ = ["DEMO_SPEC", "DEMO_VENDOR", "DEMO_VENDOR_SALES", "Execution", "LocalCloud"]
 
+# A vendor group beside the seller: configured by its account id, the id its notifications
+# carry as accountId and its reports land under (seller_id=amzn1.vg.…).
+DEMO_VENDOR = {
+    "name": "demo-vendor",
+    "kind": "vendor",
+    "accountId": DEMO_VENDOR_ID,
+    "marketplaces": [DEMO_VENDOR_MARKETPLACE],
+}
+# The vendor's weekly sales: the planner snaps the window to whole weeks (Sunday..Saturday)
+# Amazon already has. Vendor types go to vendors only, seller types to sellers only.
+DEMO_VENDOR_SALES = {
+    "type": "GET_VENDOR_SALES_REPORT",
+    "window": "P14D",
+    "options": {
+        "reportPeriod": "WEEK",
+        "distributorView": "MANUFACTURING",
+        "sellingProgram": "RETAIL",
+    },
+}
 DEMO_SPEC = StackSpec(
     name="local",
     region="NA",
     app_client_id=DEMO_CLIENT_ID,
     app_client_secret=DEMO_CLIENT_SECRET,
-    sellers=({"name": "demo", "sellerId": DEMO_SELLER_ID, "marketplaces": ["ATVPDKIKX0DER"]},),
-    refresh_tokens={DEMO_SELLER_ID: DEMO_REFRESH_TOKEN},
+    sellers=(
+        {"name": "demo", "sellerId": DEMO_SELLER_ID, "marketplaces": ["ATVPDKIKX0DER"]},
+        DEMO_VENDOR,
+    ),
+    refresh_tokens={DEMO_SELLER_ID: DEMO_REFRESH_TOKEN, DEMO_VENDOR_ID: DEMO_VENDOR_REFRESH_TOKEN},
     reports=(
         {"type": "GET_MERCHANT_LISTINGS_ALL_DATA"},
         {"type": "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL", "window": "P7D"},
         {"type": "GET_SALES_AND_TRAFFIC_REPORT", "window": "P7D"},
+        DEMO_VENDOR_SALES,
     ),
 )
 
@@ -206,6 +232,10 @@ class LocalCloud:
             "SPAPI_LAKE_QUEUE_ARN": stack.queue_arn,
             "SPAPI_LAKE_DESTINATION_NAME": f"{stack.prefix}notifications",
             "SPAPI_LAKE_AUTHENTICATE_FUNCTION": f"{stack.prefix}authenticate",
+            "SPAPI_LAKE_CURATE_FUNCTION": f"{stack.prefix}curate_report",
+            # Every function shares this process (and a small machine): DuckDB takes less.
+            "SPAPI_LAKE_CURATE_MEMORY_MB": "512",
+            "SPAPI_LAKE_CURATE_THREADS": "1",
             "SPAPI_LAKE_RECONCILE_HOURS": "24",
             "SPAPI_LAKE_RATE_LIMIT_TABLE": stack.rate_limit_table,
             "SPAPI_LAKE_THROTTLE_DEADLINE_HOURS": "24",
@@ -267,8 +297,9 @@ class LocalCloud:
         return [described(sfn.describe_execution(executionArn=e["executionArn"])) for e in listed]
 
     def settle(self, timeout: float = 60, quiet_rounds: int = 3) -> list[Execution]:
-        """Deliver notifications (or let the poller) until the queue is empty, no batch is in
-        flight and no ingest is running, `quiet_rounds` times in a row."""
+        """Deliver notifications (or let the poller) until the queue is empty, no batch or
+        asynchronous invocation is in flight and no ingest is running, `quiet_rounds` times in
+        a row."""
         deadline, quiet = time.monotonic() + timeout, 0
         while quiet < quiet_rounds:
             if time.monotonic() > deadline:
@@ -278,6 +309,7 @@ class LocalCloud:
                 busy = self.event_source.in_flight or self._queued()
             else:
                 busy = self.pump_notifications(wait_seconds=1)["received"]
+            busy = busy or self.dispatcher.in_flight()  # reconcile's curations, say
             running = [e for e in self.executions() if e.status == "RUNNING"]
             quiet = quiet + 1 if not busy and not running else 0
         return self.executions()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -19,6 +20,10 @@ from wiring import runtime
 Handler = Callable[[Any, Any], Any]
 # What an account allows a function without reserved concurrency.
 UNRESERVED_CONCURRENCY = 1000
+# Lambda queues an asynchronous invocation and retries it while the function is throttled (for
+# up to six hours); LocalCloud tries again this often, for at most this long.
+ASYNC_RETRY_SECONDS = 0.05
+ASYNC_MAX_WAIT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,7 @@ class Dispatcher:
     calls: dict[str, int] = field(default_factory=dict)
     _pools: dict[str, Pool] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _queued: int = field(default=0, repr=False)
 
     def handler(self, name: str) -> Handler:
         if name in self.overrides:
@@ -165,6 +171,34 @@ class Dispatcher:
                 response_headers["x-amz-function-error"] = "Unhandled"
                 return _unhandled(exc)
 
+    def invoke_async(self, function_name: str, body: Any) -> None:
+        """InvocationType Event: queued, run in the background (a throttled one waits for an
+        environment), its result and error kept from the caller, as Lambda does."""
+
+        def run() -> None:
+            deadline = time.monotonic() + ASYNC_MAX_WAIT_SECONDS
+            try:
+                while True:
+                    try:
+                        self.invoke(function_name, body, {})
+                        return
+                    except Throttled:
+                        if time.monotonic() > deadline:
+                            return
+                        time.sleep(ASYNC_RETRY_SECONDS)
+            finally:
+                with self._lock:
+                    self._queued -= 1
+
+        with self._lock:
+            self._queued += 1
+        threading.Thread(target=run, name=f"async {function_name}", daemon=True).start()
+
+    def in_flight(self) -> int:
+        """Asynchronous invocations queued or running."""
+        with self._lock:
+            return self._queued
+
 
 def _unhandled(exc: Exception) -> bytes:
     # What Lambda returns for an unhandled error: Step Functions names it by errorType, which
@@ -208,6 +242,9 @@ def routed(dispatcher: Dispatcher) -> Iterator[Dispatcher]:
         headers: Any,
         response_headers: dict[str, str],
     ) -> bytes:
+        if headers.get("X-Amz-Invocation-Type") == "Event":
+            dispatcher.invoke_async(function_name, body)
+            return b""  # moto answers 202 with it
         try:
             return dispatcher.invoke(function_name, body, response_headers)
         except Throttled:

@@ -25,7 +25,8 @@ _TRUST = {
 
 @dataclass(frozen=True)
 class StackSpec:
-    """What a stack file would say: its sellers (with refresh tokens) and report configs."""
+    """What a stack file would say: its partners (sellers and vendors, in the stack file's
+    `sellers` shape, with a refresh token per partner id) and report configs."""
 
     name: str
     region: str  # SP-API region
@@ -117,6 +118,7 @@ def provision(session: Any, spec: StackSpec) -> Stack:
             {"clientId": spec.app_client_id, "clientSecret": spec.app_client_secret}
         ),
     )
+    # One secret per partner id: a vendor's is named by its account id, like a seller's by its id.
     seller_prefix = f"spapi-lake/{spec.name}/seller/"
     for seller_id, token in spec.refresh_tokens.items():
         secrets.create_secret(
@@ -151,6 +153,7 @@ def provision(session: Any, spec: StackSpec) -> Stack:
             create_report=arns["create_report"],
             fetch_document=arns["fetch_document"],
             store_report=arns["store_report"],
+            curate_report=arns["curate_report"],
         )
     )
     sfn = session.client("stepfunctions")

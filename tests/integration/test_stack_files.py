@@ -16,6 +16,8 @@ from adapters.stack_file import load_stack_config
 from domain.config import StackConfig
 from domain.deployment import SECRET_KEYS, deploy_options
 from domain.marketplaces import MARKETPLACES, Region
+from domain.model import PartnerKind
+from sandbox.settings import DEMO_VENDOR_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = sorted(
@@ -24,6 +26,7 @@ STACKS = sorted(
 US, CA = "ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
+VENDOR_SALES = "GET_VENDOR_SALES_REPORT"
 
 
 def _config(stack: str) -> StackConfig:
@@ -68,7 +71,9 @@ def test_a_stack_deploys_in_the_aws_region_of_its_sp_api_region(stack):
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_seller_is_fake_and_sells_only_in_the_stack_region(stack):
     for seller in _config(stack).sellers:
-        assert "FAKE" in seller.seller_id, f"{seller.seller_id} may be a real seller id"
+        # Vendor ids are amzn1.vg.<digits>: the simulator's demo vendor is the fake one.
+        fake = DEMO_VENDOR_ID if seller.kind is PartnerKind.VENDOR else "FAKE"
+        assert fake in seller.seller_id, f"{seller.seller_id} may be a real partner id"
         assert {MARKETPLACES[m].region for m in seller.marketplace_ids} == {_config(stack).region}
 
 
@@ -92,15 +97,21 @@ def test_secrets_are_only_committed_encrypted_and_documented_per_seller(stack):
         assert not plaintext(raw.get(f"spapi-lake:{key}", {})), f"{key} is in plain text"
     assert "pulumi config set --secret --path 'spapi-lake:appCredentials.clientSecret'" in text
     for seller in _config(stack).sellers:
-        assert f"--path 'spapi-lake:refreshTokens.{seller.seller_id}'" in text
+        # A vendor id has dots, which --path would read as nesting: it needs the ["…"] form.
+        path = f'["{seller.seller_id}"]' if "." in seller.seller_id else f".{seller.seller_id}"
+        assert f"--path 'spapi-lake:refreshTokens{path}'" in text
 
 
-def test_dev_is_one_seller_in_two_na_marketplaces_with_a_small_report_set():
+def test_dev_is_one_seller_in_two_na_marketplaces_and_one_vendor_with_a_small_report_set():
     config = _config("dev")
     assert config.region is Region.NA
-    assert [s.marketplace_ids for s in config.sellers] == [(US, CA)]
+    assert [(s.kind, s.marketplace_ids) for s in config.sellers] == [
+        (PartnerKind.SELLER, (US, CA)),
+        (PartnerKind.VENDOR, (US,)),
+    ]
     by_type = {r.report_type: r for r in config.reports}
-    assert set(by_type) == {LISTINGS, ORDERS}
+    assert set(by_type) == {LISTINGS, ORDERS, VENDOR_SALES}
+    assert dict(by_type[VENDOR_SALES].options)["reportPeriod"] == "WEEK"
     assert (by_type[ORDERS].window, by_type[ORDERS].max_span) == (timedelta(1), timedelta(30))
     options = deploy_options(config)
     assert (options.trail, options.log_retention_days) == (True, 30)

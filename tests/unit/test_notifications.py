@@ -102,3 +102,35 @@ def test_malformed_messages_get_a_clear_one_line_error(body, problem):
 
 def test_a_bad_event_time_does_not_lose_the_report():
     assert parse_notification({**OFFICIAL, "eventTime": "yesterday"}).event_time is None
+
+
+# Amazon's second example (ReportProcessingFinishedNotification schema, 2024-03-20): a vendor
+# group's message has accountId and no sellerId at all.
+VENDOR_EXAMPLE = {
+    **OFFICIAL,
+    "payload": {
+        "reportProcessingFinishedNotification": {
+            "accountId": "amzn1.vg.6213651",
+            "reportId": "54517018502",
+            "reportType": "GET_VENDOR_SALES_REPORT",
+            "processingStatus": "DONE",
+            "reportDocumentId": "amzn1.spdoc.1.4.na.d8c879f2.TACV7Y196TEUJ.47700",
+        }
+    },
+}
+
+
+def test_amazons_vendor_example_is_owned_by_its_vendor_group():
+    finished = parse_notification(json.dumps(VENDOR_EXAMPLE))
+
+    assert (finished.seller_id, finished.account_id) == (None, "amzn1.vg.6213651")
+    assert finished.owner == "amzn1.vg.6213651"
+    assert (finished.report_type, finished.status) == ("GET_VENDOR_SALES_REPORT", ReportStatus.DONE)
+
+
+def test_a_vendor_message_in_pascal_case_is_owned_by_its_account_too():
+    assert parse_notification(_pascal(VENDOR_EXAMPLE)).owner == "amzn1.vg.6213651"
+
+
+def test_a_sellers_message_is_owned_by_its_seller_id_not_its_merchant_account_id():
+    assert parse_notification(OFFICIAL).owner == "A3TH9S8BH6GOGM"

@@ -1,10 +1,10 @@
 """Requesting reports: identical recent or in-flight reports are reused, not created again."""
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from domain.model import Report, ReportRequest, ReportStatus
-from domain.requesting import ReportRequester
+from domain.requesting import ReportRequester, fresh
 from tests.fakes import FakeClock, FakeReportsApi
 
 SELLER = "A3TH9S8BH6GOGM"
@@ -80,3 +80,99 @@ def test_reuse_can_be_turned_off():
     _existing(api, clock, ReportStatus.IN_PROGRESS)
     requester = ReportRequester(api, clock, reuse_within=timedelta(0))
     assert not requester.request(ReportRequest(SELLER, LISTINGS, ("ATVPDKIKX0DER",))).reused
+
+
+VENDOR = "amzn1.vg.6213651"
+VENDOR_SALES = "GET_VENDOR_SALES_REPORT"
+WEEKLY = (("distributorView", "SOURCING"), ("reportPeriod", "WEEK"), ("sellingProgram", "RETAIL"))
+
+
+def _sales_request(options=WEEKLY):
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    end = datetime(2026, 11, 28, 23, 59, 59, tzinfo=UTC)
+    return ReportRequest(VENDOR, VENDOR_SALES, ("ATVPDKIKX0DER",), start, end, options)
+
+
+def _listed_sales(api, clock, status, age=timedelta(minutes=5), options=None):
+    request = _sales_request()
+    return _existing(
+        api,
+        clock,
+        status,
+        age=age,
+        seller_id=VENDOR,
+        report_type=VENDOR_SALES,
+        data_start=request.data_start,
+        data_end=request.data_end,
+        options=options,
+    )
+
+
+def test_a_listed_report_of_unknown_options_does_not_answer_a_request_with_options():
+    # getReports returns no reportOptions: this one may be for another distributorView.
+    clock, api = _setup()
+    _listed_sales(api, clock, ReportStatus.IN_PROGRESS)
+    done = ReportRequester(api, clock).request(_sales_request())
+    assert not done.reused
+    assert len(api.created) == 1
+
+
+def test_a_report_known_to_have_the_same_options_is_reused():
+    clock, api = _setup()
+    _listed_sales(api, clock, ReportStatus.IN_PROGRESS, options=WEEKLY)
+    assert ReportRequester(api, clock).request(_sales_request()).reused
+
+
+def test_a_report_known_to_have_other_options_is_not_reused():
+    clock, api = _setup()
+    monthly = tuple((k, "MONTH" if k == "reportPeriod" else v) for k, v in WEEKLY)
+    _listed_sales(api, clock, ReportStatus.IN_PROGRESS, options=monthly)
+    assert not ReportRequester(api, clock).request(_sales_request()).reused
+
+
+def test_identical_vendor_requests_in_one_plan_share_one_report():
+    clock, api = _setup()
+    done = ReportRequester(api, clock).request_all([_sales_request(), _sales_request()])
+    assert [d.reused for d in done] == [False, True]
+    assert len(api.created) == 1
+
+
+def test_a_done_vendor_report_older_than_its_staleness_is_not_reused():
+    # Amazon restates vendor data: the same period asked again later is a new report.
+    clock, api = _setup()
+    _listed_sales(api, clock, ReportStatus.DONE, age=timedelta(minutes=20), options=WEEKLY)
+    requester = ReportRequester(api, clock)
+    assert requester.candidates(VENDOR, VENDOR_SALES) == []
+    assert not requester.request(_sales_request()).reused
+
+
+def test_a_fresh_done_vendor_report_is_reused_and_one_in_flight_is_always_fresh():
+    clock, api = _setup()
+    report = _listed_sales(api, clock, ReportStatus.DONE, age=timedelta(minutes=10), options=WEEKLY)
+    in_flight = replace(
+        report, status=ReportStatus.IN_QUEUE, created_time=clock.now() - timedelta(minutes=50)
+    )
+    assert fresh(report, clock.now())
+    assert fresh(in_flight, clock.now())
+    assert ReportRequester(api, clock).request(_sales_request()).reused
+
+
+def test_seller_reports_keep_the_requesters_reuse_window():
+    clock, api = _setup()
+    report = _existing(api, clock, ReportStatus.DONE, age=timedelta(minutes=50))
+    assert fresh(report, clock.now())
+    assert (
+        ReportRequester(api, clock)
+        .request(ReportRequest(SELLER, LISTINGS, ("ATVPDKIKX0DER",)))
+        .reused
+    )
+
+
+def test_a_request_without_options_is_not_answered_by_a_report_known_to_have_some():
+    clock, api = _setup()
+    _existing(api, clock, ReportStatus.IN_PROGRESS, options=(("custom", "true"),))
+    assert (
+        not ReportRequester(api, clock)
+        .request(ReportRequest(SELLER, LISTINGS, ("ATVPDKIKX0DER",)))
+        .reused
+    )

@@ -10,7 +10,7 @@ from tests.fakes import FakeNotificationsApi
 ARN = "arn:aws:sqs:us-east-1:123456789012:spapi-lake-dev-notifications"
 
 
-def test_the_first_run_creates_the_destination_and_a_subscription_per_seller():
+def test_the_first_run_creates_the_destination_and_a_subscription_per_partner():
     api = FakeNotificationsApi()
     states = SubscriptionEnsurer(api).ensure(["S1", "S2"], "spapi-lake-dev", ARN)
     assert [s.created for s in states] == [True, True]
@@ -57,3 +57,22 @@ def test_a_subscription_to_another_destination_is_reported_not_overwritten():
     api.subscriptions[("S1", "REPORT_PROCESSING_FINISHED")] = Subscription("s", "dest-x", "1.0")
     with pytest.raises(SpApiLakeError, match="delete that subscription first"):
         SubscriptionEnsurer(api).ensure(["S1"], "spapi-lake-dev", ARN)
+
+
+def test_a_vendor_group_is_subscribed_under_its_account_id_to_the_same_destination():
+    api = FakeNotificationsApi()
+
+    states = SubscriptionEnsurer(api).ensure(["S1", "amzn1.vg.6213651"], "spapi-lake-dev", ARN)
+
+    assert [s.seller_id for s in states] == ["S1", "amzn1.vg.6213651"]
+    assert {s.destination_id for s in states} == {"dest-1"}
+    assert ("amzn1.vg.6213651", "REPORT_PROCESSING_FINISHED") in api.subscriptions
+
+
+def test_a_vendor_subscribed_elsewhere_is_named_in_the_error():
+    api = FakeNotificationsApi()
+    api.subscriptions[("amzn1.vg.6213651", "REPORT_PROCESSING_FINISHED")] = Subscription(
+        "s", "dest-x", "1.0"
+    )
+    with pytest.raises(SpApiLakeError, match=r"partner amzn1\.vg\.6213651 is subscribed"):
+        SubscriptionEnsurer(api).ensure(["amzn1.vg.6213651"], "spapi-lake-dev", ARN)

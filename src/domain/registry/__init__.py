@@ -17,7 +17,14 @@ from domain.registry.formats import (
 from domain.registry.headers import map_headers
 from domain.registry.loading import load_tables
 from domain.registry.locales import DECIMAL_COMMA_COUNTRIES, decimal_comma
-from domain.registry.model import Column, HeaderMapping, Latest, LogicalType, Table
+from domain.registry.model import (
+    SPECIFICATION,
+    Column,
+    HeaderMapping,
+    Latest,
+    LogicalType,
+    Table,
+)
 from domain.registry.names import snake_case
 from domain.registry.parsing import ParseFailure, parse_number, parse_strict, parse_value
 
@@ -27,6 +34,7 @@ __all__ = [
     "LINEAGE",
     "NUMBER_PATTERNS",
     "PATTERNS",
+    "SPECIFICATION",
     "TIMESTAMP_PATTERNS",
     "ZONE_OFFSETS",
     "Column",

@@ -27,18 +27,22 @@ def sql_type(column: Column) -> str:
 def _table(table: Table) -> list[str]:
     source = f"records of `{table.record_path}`" if table.record_path else "tab-delimited"
     key = ", ".join(table.latest_key)
+    newest = ", ".join(f"`{name}`" for name in table.newest_by)
+    order = f", the newest {newest} first whenever it arrived" if newest else ""
     lines = [
         f"### `{table.name}`",
         "",
         f"From {', '.join(f'`{t}`' for t in table.report_types)} ({source}). "
-        f"`{table.name}_latest` keeps {_LATEST[table.latest].format(key=f'({key})')}.",
+        f"`{table.name}_latest` keeps {_LATEST[table.latest].format(key=f'({key})')}{order}.",
         "",
         "| Column | Type | Header or JSON path |",
         "| --- | --- | --- |",
     ]
     for column in table.columns:
-        optional = " (optional)" if column.optional else ""
-        lines.append(f"| `{column.name}` | {sql_type(column)} | `{column.source}`{optional} |")
+        remark = " (optional)" if column.optional else ""
+        if column.from_specification:
+            remark += " (the report's, on every row)"
+        lines.append(f"| `{column.name}` | {sql_type(column)} | `{column.source}`{remark} |")
     return [*lines, ""]
 
 
@@ -64,6 +68,18 @@ def render(tables: tuple[Table, ...], lineage: tuple[Column, ...]) -> str:
         "| --- | --- |",
     ]
     lines += [f"| `{c.name}` | {sql_type(c)} |" for c in lineage]
+    lines += [
+        "",
+        "`seller_id` is the partner's id: a seller id, or a vendor's account id (`amzn1.vg.…`).",
+    ]
+    if any(c.from_specification for t in tables for c in t.columns):
+        lines += [
+            "",
+            "A column whose path starts with `reportSpecification.` holds the report's own value "
+            "(its options, its `lastUpdatedDate`) on every row. Only such columns are named "
+            "otherwise than snake_case(path): `reportSpecification.reportOptions.reportPeriod` "
+            "is `report_period`.",
+        ]
     if without := [f"`{t.name}`" for t in tables if not t.has_marketplace]:
         lines += [
             "",

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.errors import RegistryDataError
 from domain.registry.formats import DATE_PATTERNS, TIMESTAMP_PATTERNS
-from domain.registry.model import Column, Latest, LogicalType, Table
+from domain.registry.model import SPECIFICATION, Column, Latest, LogicalType, Table
 from domain.registry.names import snake_case
 
 _LINEAGE_NAMES = frozenset(
@@ -18,10 +18,14 @@ _LINEAGE_NAMES = frozenset(
 _RESERVED = _LINEAGE_NAMES | {"extra_columns"}
 _TABLE_KEYS = frozenset(
     {"name", "report_types", "format", "record_path", "has_marketplace", "natural_key"}
-    | {"latest", "latest_key", "notes", "columns"}
+    | {"latest", "latest_key", "notes", "columns", "newest_by"}
 )
 _Fail = Callable[[str], RegistryDataError]
 _COLUMN_KEYS = frozenset({"source", "name", "type", "aliases", "formats", "precision", "scale"})
+# Types whose order says which row is newer (newest_by).
+_ORDERED = frozenset(
+    {LogicalType.DATE, LogicalType.TIMESTAMP, LogicalType.INTEGER, LogicalType.DECIMAL}
+)
 
 
 def load_tables(text: str) -> tuple[Table, ...]:
@@ -69,8 +73,14 @@ def _table(raw: Any) -> Table:
         latest = Latest(str(raw.get("latest")))
     except ValueError:
         raise fail(f"latest must be one of {', '.join(m.value for m in Latest)}") from None
+    if fmt != "json" and (spec := [c.source for c in columns if c.from_specification]):
+        raise fail(f"{', '.join(spec)}: only a JSON document has a reportSpecification")
     natural_key = _keys(raw, "natural_key", names, fail)
     latest_key = _keys(raw, "latest_key", names, fail)
+    newest_by = _keys(raw, "newest_by", names, fail)
+    ordered = {c.name for c in columns if c.type in _ORDERED}
+    if unordered := [n for n in newest_by if n not in ordered]:
+        raise fail(f"newest_by needs date, timestamp or number columns, not {', '.join(unordered)}")
     if (latest is Latest.SNAPSHOT) == bool(latest_key):
         raise fail("latest_key is required by replace_by_key and newest_per_key, and only there")
     report_types = _list(raw, "report_types", fail)
@@ -89,6 +99,7 @@ def _table(raw: Any) -> Table:
         record_path=record_path,
         has_marketplace=raw.get("has_marketplace", True),
         notes=tuple(str(n) for n in _list(raw, "notes", fail)),
+        newest_by=newest_by,
     )
 
 
@@ -96,12 +107,10 @@ def _column(raw: Any, fail: _Fail) -> Column:
     if not isinstance(raw, dict) or not isinstance(raw.get("source"), str) or not raw["source"]:
         raise fail("every column needs a source (header text or JSON path)")
     source: str = raw["source"]
-    name = snake_case(source)
+    name = _name(raw, source, fail)
     where = f"column {source!r}"
     if unknown := set(raw) - _COLUMN_KEYS - {"optional"}:
         raise fail(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    if not name or raw.get("name", name) != name:
-        raise fail(f"{where}: its name must be snake_case(source) = {name!r}")
     try:
         kind = LogicalType(str(raw.get("type")))
     except ValueError:
@@ -131,6 +140,20 @@ def _column(raw: Any, fail: _Fail) -> Column:
         scale=scale,
         optional=raw.get("optional", False),
     )
+
+
+def _name(raw: Mapping[str, Any], source: str, fail: _Fail) -> str:
+    """snake_case(source); the one exception is a reportSpecification column, whose path would
+    make a long name: it may name itself, in snake_case."""
+    name, given = snake_case(source), raw.get("name")
+    where = f"column {source!r}"
+    if given is not None and given != name and source.startswith(SPECIFICATION):
+        if not isinstance(given, str) or not given or snake_case(given) != given:
+            raise fail(f"{where}: its name {given!r} must be snake_case")
+        return given
+    if not name or (given is not None and given != name):
+        raise fail(f"{where}: its name must be snake_case(source) = {name!r}")
+    return name
 
 
 def _list(raw: Mapping[str, Any], key: str, fail: _Fail) -> list[Any]:

@@ -29,9 +29,16 @@ class Latest(StrEnum):
     NEWEST_PER_KEY = "newest_per_key"
 
 
+# A JSON column whose source starts with this is read from the document's reportSpecification,
+# the same value on every row (a vendor report's options, its lastUpdatedDate), not from a record.
+SPECIFICATION = "reportSpecification."
+
+
 @dataclass(frozen=True)
 class Column:
-    """One typed column. `name` is the SQL contract: `snake_case(source)`."""
+    """One typed column. `name` is the SQL contract: `snake_case(source)`, except that a column
+    read from the reportSpecification names itself (`report_period`, not
+    `report_specification_report_options_report_period`), still in snake_case."""
 
     name: str
     type: LogicalType
@@ -43,6 +50,11 @@ class Column:
     scale: int = 2  # DECIMAL only
     # Seen only under some report options or accounts; positional mapping leaves it out.
     optional: bool = False
+
+    @property
+    def from_specification(self) -> bool:
+        """Whether the value comes from the document's reportSpecification, not the record."""
+        return self.source.startswith(SPECIFICATION)
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,9 @@ class Table:
     record_path: str | None = None  # JSON reports: the array of records that become this table
     has_marketplace: bool = True  # whether the lineage column marketplace_id applies
     notes: tuple[str, ...] = field(default=())
+    # Columns that rank a row newer, descending, before the usual order (window end, ingestion,
+    # report id): restated vendor data is current by its lastUpdatedDate, not by its arrival.
+    newest_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
