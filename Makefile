@@ -37,8 +37,8 @@ demo-aws: install
 test: lint typecheck pytest
 
 lint: install
-	$(RUN) ruff check src tests bench infra policy
-	$(RUN) ruff format --check src tests bench infra policy
+	$(RUN) ruff check src tests bench infra policy tools
+	$(RUN) ruff format --check src tests bench infra policy tools
 
 typecheck: install
 	$(RUN) mypy
