@@ -11,7 +11,7 @@ help:
 	@echo "make demo      ingest sample reports from the local simulator into ./lake"
 	@echo "make demo-aws  the serverless flow on one machine: moto, simulator, state machines"
 	@echo "make test      ruff, mypy and the whole pytest suite"
-	@echo "make bench     storage-path and rate-limiter benchmarks (prints figures)"
+	@echo "make bench     storage-path, rate-limiter and curation benchmarks (prints figures)"
 	@echo "make load      bursts of reports on LocalCloud against Amazon's default buckets (prints figures)"
 	@echo "make sandbox   serve the SP-API simulator on http://127.0.0.1:8765"
 	@echo "make package   reproducible Lambda zip in build/lambda/ (ARCH=arm64 default, or x86_64)"
