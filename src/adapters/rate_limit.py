@@ -27,6 +27,12 @@ DEFAULT_LIMITS: dict[str, tuple[float, int]] = {
     "createReportSchedule": (0.0222, 10),
     "getReportSchedule": (0.0222, 10),
     "cancelReportSchedule": (0.0222, 10),
+    # Data Kiosk 2023-11-15.
+    "createQuery": (0.0167, 15),
+    "getQueries": (0.0222, 10),
+    "getQuery": (2.0, 15),
+    "cancelQuery": (0.0222, 10),
+    "getDocument": (0.0167, 15),
     "getDestinations": (1.0, 5),
     "getDestination": (1.0, 5),
     "createDestination": (1.0, 5),
