@@ -14,6 +14,7 @@ from sandbox.wsgi import ApiError, Call, Response, invalid_input, json_response,
 NOTIFICATION_TYPES = frozenset(
     {
         REPORT_FINISHED,
+        "DATA_KIOSK_QUERY_PROCESSING_FINISHED",
         "ANY_OFFER_CHANGED",
         "B2B_ANY_OFFER_CHANGED",
         "BRANDED_ITEM_CONTENT_CHANGE",

@@ -45,6 +45,12 @@ DEFAULT_RATE_LIMITS: dict[str, tuple[float, int]] = {
     "getReportDocument": (0.0167, 15),
     **{op: (0.0222, 10) for op in _SCHEDULE_OPS},
     **{op: (1.0, 5) for op in _NOTIFICATION_OPS},
+    # Data Kiosk API 2023-11-15.
+    "createQuery": (0.0167, 15),
+    "getQueries": (0.0222, 10),
+    "getQuery": (2.0, 15),
+    "cancelQuery": (0.0222, 10),
+    "getDocument": (0.0167, 15),
 }
 
 
@@ -101,6 +107,11 @@ class SimulatorConfig:
     clock: Callable[[], float] = time.time
     validate_responses: bool = True
     application_id: str = "amzn1.sellerapps.app.0f6b9a8e-5d1c-4e1f-9a77-3c2d51e0b8a4"
+    # Data Kiosk: non-terminal queries a partner may have processing at once (the rest wait
+    # IN_QUEUE), pages each query yields, and records per list field on each page.
+    kiosk_concurrency: int = 2
+    kiosk_pages: int = 2
+    kiosk_rows: int = 5
 
     def rate_limit(self, operation: str) -> tuple[float, int]:
         return self.rate_limits.get(operation) or DEFAULT_RATE_LIMITS.get(operation, (1.0, 5))

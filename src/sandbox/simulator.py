@@ -15,7 +15,16 @@ from sandbox.contract import (
     validate_request,
     validate_response,
 )
+from sandbox.datakiosk import (
+    QUERY_FINISHED,
+    DataKioskApi,
+    KioskSwitches,
+    query_finished,
+    validate_query_notification,
+)
 from sandbox.documents import PREFIX, Documents
+from sandbox.kiosk_documents import KIOSK_PREFIX, KioskDocuments
+from sandbox.kiosk_store import QueryStore, SimQuery
 from sandbox.lwa import TOKEN_PATH, Principal, TokenStore, token_endpoint
 from sandbox.messages import REPORT_FINISHED, report_finished
 from sandbox.notifications import NotificationsApi
@@ -93,11 +102,12 @@ class Simulator:
             **reports.handlers(),
             **self._notifications.handlers(),
             **SchedulesApi().handlers(),
+            **self._kiosk_api().handlers(),
         }
         self._server_errors_sent = 0
         self._lock = threading.Lock()
         interval = min(0.25, max(0.01, self.config.processing_seconds / 10))
-        self._ticker = Ticker(self.tick, self._reports.pending, interval)
+        self._ticker = Ticker(self.tick, self._pending, interval)
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -113,6 +123,8 @@ class Simulator:
             return token_endpoint(request, self.config, self.faults, self._tokens)
         if request.path.startswith(PREFIX):
             return self._documents.download(request, self._clock())
+        if request.path.startswith(KIOSK_PREFIX):
+            return self._kiosk_documents.download(request, self._clock())
         found = find_operation(request.method, request.path)
         if found is None:
             return json_response(404, error_body("NotFound", "Resource not found."))
@@ -190,6 +202,8 @@ class Simulator:
         """
         for report in self._reports.advance(self._clock()):
             self._deliver(report)
+        for query in self._queries.advance(self._clock()):
+            self._deliver_query(query)
 
     def generate(
         self, seller_id: str, report_type: str, marketplace_ids: tuple[str, ...], count: int
@@ -250,6 +264,47 @@ class Simulator:
         except Exception as error:  # a broken consumer must not stop the simulator
             log.exception("on_report_finished failed for report %s", report.report_id)
             self.callback_errors.append(error)
+
+    # --- Data Kiosk ------------------------------------------------------------------------
+
+    def _kiosk_api(self) -> DataKioskApi:
+        """Build the Data Kiosk API; tests flip `kiosk_switches` and read `kiosk_notifications`."""
+        config = self.config
+        self.kiosk_switches = KioskSwitches()
+        # Every DATA_KIOSK_QUERY_PROCESSING_FINISHED message sent to a subscription.
+        self.kiosk_notifications: list[dict[str, Any]] = []
+        self._queries = QueryStore(config.processing_seconds, config.kiosk_concurrency)
+        self._kiosk_documents = KioskDocuments(
+            self._queries, config.url_ttl_seconds, config.kiosk_rows
+        )
+        return DataKioskApi(
+            self._queries,
+            self._kiosk_documents,
+            self.kiosk_switches,
+            pages=config.kiosk_pages,
+            created=self._report_created,
+            finished=self._deliver_query,
+        )
+
+    def _deliver_query(self, query: SimQuery) -> None:
+        subscription_id = self._notifications.subscription_for(query.partner_id, QUERY_FINISHED)
+        if subscription_id is None:
+            return
+        message = query_finished(
+            query,
+            subscription_id=subscription_id,
+            application_id=self.config.application_id,
+            now=self._clock(),
+        )
+        try:
+            validate_query_notification(message)
+        except ContractViolation as violation:
+            self.violations.append(str(violation))
+        with self._lock:
+            self.kiosk_notifications.append(message)
+
+    def _pending(self) -> bool:
+        return self._reports.pending() or self._queries.pending()
 
 
 def _may_call(principal: Principal, operation_id: str) -> bool:

@@ -13,6 +13,7 @@ MODELS = Path(__file__).parent / "models"
 REPORTS_MODEL = "reports_2021-06-30.json"
 NOTIFICATIONS_MODEL = "notifications.json"
 NOTIFICATION_SCHEMA = "ReportProcessingFinishedNotification.json"
+DATAKIOSK_MODEL = "dataKiosk_2023-11-15.json"
 
 _METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -79,9 +80,9 @@ def _operations_of(model: dict[str, Any]) -> list[Operation]:
 
 @cache
 def operations() -> dict[str, Operation]:
-    """Every operation of the Reports and Notifications models, by operationId."""
+    """Every operation of the Reports, Notifications and Data Kiosk models, by operationId."""
     ops: dict[str, Operation] = {}
-    for name in (REPORTS_MODEL, NOTIFICATIONS_MODEL):
+    for name in (REPORTS_MODEL, NOTIFICATIONS_MODEL, DATAKIOSK_MODEL):
         for op in _operations_of(load(name)):
             ops[op.operation_id] = op
     return ops
