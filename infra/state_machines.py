@@ -104,8 +104,7 @@ class FunctionArns:
     create_report: str
     fetch_document: str
     store_report: str
-    # None: ingest-report stores without curating (tests of the other steps use this).
-    curate_report: str | None = None
+    curate_report: str
     lambda_timeouts: Mapping[str, int] = field(
         default_factory=lambda: dict(DEFAULT_LAMBDA_TIMEOUTS)
     )
@@ -389,17 +388,16 @@ def ingest_report_definition(
 
     FetchDocument runs getReport once (the report is carried in `$.fetched`) and calls
     getReportDocument only with its token in hand; a longer wait goes through WaitForToken.
-    With a curate_report function, CurateReport then writes the registry's Parquet tables of
-    a stored document; when it fails, the execution ends in CurateFailed.
+    CurateReport then writes the registry's Parquet tables of a stored document; when it
+    fails, the execution ends in CurateFailed.
     """
     if max_url_refreshes < 0:
         raise ValueError("max_url_refreshes must not be negative")
     tasks = _Tasks(arns, retry_interval_seconds, max_retry_delay_seconds)
     sp_api = ((SP_API_TRANSIENT_ERRORS, SP_API_MAX_ATTEMPTS),)
-    curating = arns.curate_report is not None
     return {
-        "Comment": "Authenticate, getReport and getReportDocument (paced), download and store"
-        + (", then curate." if curating else "."),
+        "Comment": "Authenticate, getReport and getReportDocument (paced), download, store "
+        "and curate.",
         "TimeoutSeconds": timeout_seconds or execution_timeout(throttle_deadline_hours),
         "StartAt": "Start",
         "States": {
@@ -457,10 +455,10 @@ def ingest_report_definition(
                     "dataKey.$": "$.dataKey",
                     "bytes.$": "$.bytes",
                     "rows.$": "$.rows",
-                    **({"curate.$": "$.curate"} if curating else {}),
+                    "curate.$": "$.curate",
                 },
                 result_path="$.stored",
-                next_state="MayCurate" if curating else "Done",
+                next_state="MayCurate",
                 on_error="Failed",
                 retry=((DOWNLOAD_TRANSIENT_ERRORS, DOWNLOAD_MAX_ATTEMPTS),),
                 catch=(
@@ -490,7 +488,7 @@ def ingest_report_definition(
                 ],
                 "Default": "UrlExpired",
             },
-            **(_curate_states(tasks) if curating else {}),
+            **_curate_states(tasks),
             # Only what the caller needs: the token and the sealed URL stay behind.
             "Done": {
                 "Type": "Pass",
@@ -500,7 +498,7 @@ def ingest_report_definition(
                     "urlRefreshes.$": "$.urlRefreshes.count",
                     "rateLimitWaits.$": "$.fetched.pace.waits",
                     "stored.$": "$.stored",
-                    **({"curated.$": "$.curated"} if curating else {}),
+                    "curated.$": "$.curated",
                 },
                 "End": True,
             },

@@ -89,7 +89,8 @@ def curated_key(table_name: str, report: Report) -> str:
     )
 
 
-def _iso(moment: datetime | None) -> str | None:
+def format_iso(moment: datetime | None) -> str | None:
+    """A manifest's time: ISO 8601 in UTC with `Z`, or None; `parse_iso` reads it back."""
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
@@ -108,15 +109,15 @@ def manifest(
         "reportType": report.report_type,
         "sellerId": report.seller_id,
         "marketplaceIds": list(report.marketplace_ids),
-        "dataStartTime": _iso(report.data_start),
-        "dataEndTime": _iso(report.data_end),
-        "createdTime": _iso(report.created_time),
-        "processingStartTime": _iso(report.processing_start),
-        "processingEndTime": _iso(report.processing_end),
+        "dataStartTime": format_iso(report.data_start),
+        "dataEndTime": format_iso(report.data_end),
+        "createdTime": format_iso(report.created_time),
+        "processingStartTime": format_iso(report.processing_start),
+        "processingEndTime": format_iso(report.processing_end),
         "processingStatus": report.status.value,
         "outcome": outcome.value,
         "key": stored_key,
-        "ingestedAt": _iso(ingested_at),
+        "ingestedAt": format_iso(ingested_at),
         "pipelineVersion": PIPELINE_VERSION,
     }
     if download is not None:
@@ -186,4 +187,4 @@ def refused_table(table_name: str, why: str) -> dict[str, Any]:
 
 def curated_section(curated_at: datetime, tables: list[dict[str, Any]]) -> dict[str, Any]:
     """The `curated` section a manifest gains once its report is curated."""
-    return {"curatedAt": _iso(curated_at), "tables": tables}
+    return {"curatedAt": format_iso(curated_at), "tables": tables}

@@ -9,22 +9,12 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner, Result
 
 from handlers.cli import app
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
-    """`spapi-lake demo` once for the module: the lake every query test reads."""
-    lake = tmp_path_factory.mktemp("demo") / "lake"
-    result = CliRunner().invoke(app, ["demo", "--lake", str(lake)])
-    assert result.exit_code == 0, result.output
-    return result, lake
 
 
 def _cli(*args: str) -> Result:

@@ -9,7 +9,6 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner, Result
 
 from handlers.cli import app
@@ -17,14 +16,6 @@ from handlers.cli_demo import VENDOR_EXAMPLE
 from sandbox.settings import DEMO_VENDOR_ID, DEMO_VENDOR_MARKETPLACE
 
 SALES = "GET_VENDOR_SALES_REPORT"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Path]:
-    lake = tmp_path_factory.mktemp("demo") / "lake"
-    result = CliRunner().invoke(app, ["demo", "--lake", str(lake)])
-    assert result.exit_code == 0, result.output
-    return result, lake
 
 
 def _query(lake: Path, sql: str, fmt: str = "json") -> Result:

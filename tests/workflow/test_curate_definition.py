@@ -87,12 +87,3 @@ def test_a_failed_curation_ends_in_curate_failed_with_a_distinct_error_and_its_c
     other_errors = {s.get("Error") for n, s in STATES.items() if n != "CurateFailed"}
     assert CURATE_FAILED_ERROR not in other_errors
     assert CURATE_FAILED_ERROR not in {"CurateError", "AwsServiceError"}
-
-
-def test_without_a_curate_function_ingest_report_stores_only():
-    arns = FunctionArns(*(ARNS.arn(n) for n in ("authenticate", "create_report")),
-                        ARNS.fetch_document, ARNS.store_report)  # fmt: skip
-    states = ingest_report_definition(arns)["States"]
-    assert states["StoreReport"]["Next"] == "Done"
-    assert not {"MayCurate", "NotCurated", "CurateReport", "CurateFailed"} & set(states)
-    assert "curated.$" not in states["Done"]["Parameters"]

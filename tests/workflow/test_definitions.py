@@ -27,11 +27,12 @@ LAMBDA_TIMEOUTS = {
     "create_report": 90,
     "fetch_document": 45,
     "store_report": 600,
+    "curate_report": 900,
 }
 ARNS = FunctionArns(
     **{
         name: f"arn:aws:lambda:eu-west-1:111122223333:function:spapi-lake-prod-{name}"
-        for name in ("authenticate", "create_report", "fetch_document", "store_report")
+        for name in LAMBDA_TIMEOUTS
     },
     lambda_timeouts=LAMBDA_TIMEOUTS,
 )
@@ -379,11 +380,11 @@ def test_options_step_functions_would_reject_or_misread_are_refused(options):
 
 
 def test_function_arns_fall_back_to_the_default_timeouts():
-    arns = FunctionArns("a", "c", "f", "s", lambda_timeouts={"store_report": 300})
+    arns = FunctionArns("a", "c", "f", "s", "u", lambda_timeouts={"store_report": 300})
     assert arns.task_timeout("store_report") > 300
     assert (
         arns.task_timeout("authenticate")
-        > FunctionArns("a", "c", "f", "s").lambda_timeouts["authenticate"]
+        > FunctionArns("a", "c", "f", "s", "u").lambda_timeouts["authenticate"]
     )
     assert set(LAMBDA_TIMEOUTS) <= set(HANDLERS)
 

@@ -26,6 +26,7 @@ ARNS = FunctionArns(
     create_report=function_arn("create_report"),
     fetch_document=function_arn("fetch_document"),
     store_report=function_arn("store_report"),
+    curate_report=function_arn("curate_report"),
 )
 # moto really sleeps between retries; 1 s is the least Step Functions accepts.
 FAST = {"retry_interval_seconds": 1, "max_retry_delay_seconds": 1}
@@ -96,6 +97,7 @@ class Amazon:
             "create_report": self.create_report,
             "fetch_document": self.fetch_document,
             "store_report": self.store_report,
+            "curate_report": self.curate_report,
         }
 
     def authenticate(self, event: dict[str, Any], context: object) -> dict[str, Any]:
@@ -159,7 +161,12 @@ class Amazon:
             else None,
             "bytes": 1234 if stored else 0,
             "rows": 10 if stored else 0,
+            "curate": False,  # type X is not in the registry: these tests stop at the store
         }
+
+    def curate_report(self, event: dict[str, Any], context: object) -> dict[str, Any]:
+        self._maybe_raise("curate_report")
+        return {"manifestKey": event["manifestKey"], "curatedAt": None, "tables": []}
 
 
 def _group(request: dict[str, Any]) -> dict[str, Any]:

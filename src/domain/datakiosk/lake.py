@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from domain.datakiosk.model import KioskQuery, QueryOutcome, QueryStatus
-from domain.lake import ERRORS, MANIFESTS, PIPELINE_VERSION, RAW, parse_iso
+from domain.lake import ERRORS, MANIFESTS, PIPELINE_VERSION, RAW, format_iso, parse_iso
 from domain.model import Download
 
 SOURCE = "datakiosk"
@@ -79,10 +79,6 @@ class PageLink:
         return PageLink(self.number + 1, self.first_query_id or query_id, query_id)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
-
-
 def manifest(
     where: PageKey,
     query: KioskQuery,
@@ -101,9 +97,9 @@ def manifest(
         "sellerId": where.partner_id,
         "dt": f"{where.dt:%Y-%m-%d}",
         "query": query.query,
-        "createdTime": _iso(query.created_time),
-        "processingStartTime": _iso(query.processing_start),
-        "processingEndTime": _iso(query.processing_end),
+        "createdTime": format_iso(query.created_time),
+        "processingStartTime": format_iso(query.processing_start),
+        "processingEndTime": format_iso(query.processing_end),
         "processingStatus": query.status.value,
         "dataDocumentId": query.data_document_id,
         "errorDocumentId": query.error_document_id,
@@ -120,7 +116,7 @@ def manifest(
             "nextQueryId": None,
             "nextManifest": None,
         },
-        "ingestedAt": _iso(ingested_at),
+        "ingestedAt": format_iso(ingested_at),
         "pipelineVersion": PIPELINE_VERSION,
     }
     if download is not None:
