@@ -50,7 +50,8 @@ class GraphQlQueryValidator:
         return self._schemas[dataset]
 
     def validate(self, name: str, text: str, kind: PartnerKind | None = None) -> str:
-        """The dataset the query reads; ConfigError (AudienceError for the kind), one line."""
+        """What the query reads, `<dataset>.<field>`; ConfigError (AudienceError for the kind),
+        one line."""
         filled = fill(text, SAMPLE_START, SAMPLE_END, SAMPLE_MARKETPLACES)
         try:
             document = parse(filled)
@@ -69,6 +70,17 @@ class GraphQlQueryValidator:
                 f"select exactly one dataset of {', '.join(DATASETS)}"
             )
         dataset = datasets[0]
+        [top] = [s for s in operations[0].selection_set.selections if isinstance(s, FieldNode)]
+        inner = [
+            s
+            for s in (top.selection_set.selections if top.selection_set else ())
+            if isinstance(s, FieldNode)
+        ]
+        if len(inner) != 1:
+            raise ConfigError(
+                f"query {name}: select exactly one field of {dataset} (one table per query), "
+                f"not {', '.join(f.name.value for f in inner) or 'none'}"
+            )
         errors = validate(self._schema(dataset), document)
         if errors:
             raise ConfigError(f"query {name}: invalid for {dataset}: {_one_line(errors[0])}")
@@ -82,7 +94,7 @@ class GraphQlQueryValidator:
             raise AudienceError(
                 f"query {name}: {dataset} is for {DATASETS[dataset]}s, not for a {kind}"
             )
-        return dataset
+        return f"{dataset}.{inner[0].name.value}"
 
 
 def query_files(root: Path) -> Callable[[str], str]:

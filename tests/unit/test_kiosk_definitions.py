@@ -37,8 +37,8 @@ class FakeValidator:
     def validate(self, name: str, text: str, kind: PartnerKind | None = None) -> str:
         self.checked.append(name)
         if "_v_" in text or "{ v(" in text:
-            return "analytics_vendorAnalytics_2024_09_30"
-        return "analytics_economics_2024_03_15"
+            return "analytics_vendorAnalytics_2024_09_30.v"
+        return "analytics_economics_2024_03_15.economics"
 
 
 def read(path: str) -> str:
@@ -70,7 +70,7 @@ def test_a_query_goes_to_every_partner_its_dataset_suits_by_default() -> None:
         name="econ",
         file="queries/econ.graphql",
         text=TEXT,
-        dataset="analytics_economics_2024_03_15",
+        selection="analytics_economics_2024_03_15.economics",
         window=timedelta(days=7),
         partners=(SELLER.seller_id, OTHER_SELLER.seller_id),
         schedule="rate(1 day)",

@@ -31,8 +31,9 @@ class QueryValidator(Protocol):
     """Checks a query's text against Data Kiosk's schemas before anything runs."""
 
     def validate(self, name: str, text: str, kind: PartnerKind | None = None) -> str:
-        """The dataset the query reads. ConfigError (one line naming the query) when it does not
-        parse, does not validate, is too long, or (given `kind`) does not suit that kind."""
+        """What the query reads, as `<dataset>.<field>` (a selection). ConfigError (one line
+        naming the query) when it does not parse, does not validate, is too long, or (given
+        `kind`) does not suit that kind."""
         ...
 
 
@@ -43,10 +44,14 @@ class QueryDefinition:
     name: str
     file: str
     text: str
-    dataset: str
+    selection: str  # `<dataset>.<field>`: the one table of a dataset the query reads
     window: timedelta
     partners: tuple[str, ...]
     schedule: str | None = None
+
+    @property
+    def dataset(self) -> str:
+        return dataset_of(self.selection)
 
 
 def schema_text(dataset: str) -> str:
@@ -55,6 +60,11 @@ def schema_text(dataset: str) -> str:
         raise ConfigError(f"{dataset!r} is not a Data Kiosk dataset; known: {', '.join(DATASETS)}")
     path = resources.files("domain.datakiosk") / "schemas" / f"{dataset}.graphql"
     return path.read_text(encoding="utf-8")
+
+
+def dataset_of(selection: str) -> str:
+    """The dataset of a selection `<dataset>.<field>`."""
+    return selection.split(".", 1)[0]
 
 
 def suits(dataset: str, kind: PartnerKind) -> bool:
@@ -171,12 +181,13 @@ def parse_query(
     except OSError as exc:
         raise ConfigError(f"query {name}: cannot read {path}: {exc.strerror or exc}") from None
     _check_text(name, text)
-    dataset = validator.validate(name, text)
+    selection = validator.validate(name, text)
+    dataset = dataset_of(selection)
     return QueryDefinition(
         name=name,
         file=path,
         text=text,
-        dataset=dataset,
+        selection=selection,
         window=window,
         partners=_partners(raw.get("partners"), name, dataset, partners),
         schedule=parse_schedule(schedule, f"query {name}: schedule") if schedule else None,
