@@ -83,6 +83,7 @@ class FileDocumentSource:
 
     class _Stream:
         content_type = CONTENT_TYPE
+        content_encoding = None
 
         def __init__(self, path: str) -> None:
             self._path = path

@@ -197,6 +197,7 @@ class FakeStream:
     content_type: str | None
     body: list[bytes]
     error: Exception | None = None
+    content_encoding: str | None = None
 
     def chunks(self) -> Iterator[bytes]:
         yield from self.body

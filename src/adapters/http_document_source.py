@@ -43,6 +43,11 @@ class HttpDocumentStream:
         value: str | None = self._response.headers.get("content-type")
         return value
 
+    @property
+    def content_encoding(self) -> str | None:
+        value: str | None = self._response.headers.get("content-encoding")
+        return value
+
     def chunks(self) -> Iterator[bytes]:
         """The body exactly as sent (no Content-Encoding decoding: we gunzip ourselves)."""
         expected = self._response.headers.get("content-length")

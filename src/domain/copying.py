@@ -8,11 +8,18 @@ from typing import Any
 
 from domain.charsets import UTF8, charset_of
 from domain.documents import Meter, Tally, ceiling, gunzip, rechunk, transcode
+from domain.errors import (
+    CorruptDocumentError,
+    DocumentDownloadError,
+    DocumentUrlExpiredError,
+    UndecodableDocumentError,
+)
 from domain.model import Download, ReportDocument
-from domain.ports import Decompressor, DocumentSource, Lake
+from domain.ports import Clock, Decompressor, DocumentSource, Lake
 
 GIB = 1 << 30
 Progress = Callable[[int], None]
+RETRY_PAUSE = 0.5  # seconds before the first download retry; doubled for each next one
 
 _MEDIA_TYPES = {
     "tsv": "text/tab-separated-values",
@@ -59,7 +66,10 @@ class DocumentCopier:
         with self._source.open(document.url) as stream:
             charset = charset_of(stream.content_type)
             body = meter.through(stream.chunks())
-            plain = gunzip(body, self._decompressor) if document.gzipped else rechunk(body)
+            # Data Kiosk tells compression only by Content-Encoding; a report by its document.
+            encoded = (stream.content_encoding or "").strip().lower() == "gzip"
+            gzipped = document.gzipped or encoded
+            plain = gunzip(body, self._decompressor) if gzipped else rechunk(body)
             plain = ceiling(plain, self._max_bytes)
             codec = None if raw else charset.codec
             if codec is not None:
@@ -75,12 +85,45 @@ class DocumentCopier:
             stored_encoding="UTF-8" if codec else (charset.label if charset.text else None),
             transcoded=codec is not None and codec != UTF8,
             undecodable=charset.text and codec is None,
-            compression=document.compression,
+            compression=document.compression or ("GZIP" if encoded else None),
             compressed_bytes=meter.bytes,
             bytes=tally.bytes,
             rows=tally.rows if delimited else None,
             sha256=tally.sha256,
         )
+
+
+def copy_with_retries(
+    copier: DocumentCopier,
+    fetch: Callable[[], ReportDocument],
+    key: str,
+    clock: Clock,
+    *,
+    budget: tuple[int, int],
+    delimited: bool = False,
+    on_progress: Progress | None = None,
+) -> Download:
+    """Copies the document `fetch` describes to `key`. `budget` is how many fresh documents
+    (URLs) and how many download retries it may use; past them the error propagates."""
+    (refreshes, retries), refreshed, retried = budget, 0, 0
+    document, raw = fetch(), False
+    while True:
+        try:
+            return copier.copy(document, key, raw=raw, delimited=delimited, on_progress=on_progress)
+        except UndecodableDocumentError:
+            # A strict decode can fail at the very last byte, and holding the document to
+            # replay it would break the memory bound. The lake's put is atomic, so the
+            # failed attempt left nothing: download again and keep the bytes unchanged.
+            raw = True
+        except DocumentUrlExpiredError:
+            if refreshed >= refreshes:
+                raise
+            refreshed, document = refreshed + 1, fetch()
+        except (DocumentDownloadError, CorruptDocumentError):
+            if retried >= retries:
+                raise
+            retried += 1
+            clock.sleep(RETRY_PAUSE * 2 ** (retried - 1))
 
 
 def download_of(manifest: dict[str, Any]) -> Download | None:

@@ -107,6 +107,11 @@ class DocumentStream(Protocol):
     @property
     def content_type(self) -> str | None: ...
 
+    @property
+    def content_encoding(self) -> str | None:
+        """The Content-Encoding header: `gzip` for Data Kiosk's compressed documents."""
+        ...
+
     def chunks(self) -> Iterator[bytes]:
         """Raises DocumentDownloadError when the body ends early or the connection fails."""
         ...

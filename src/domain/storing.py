@@ -5,20 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from domain.copying import GIB, DocumentCopier, Progress, download_of, zlib_gzip
-from domain.errors import (
-    CorruptDocumentError,
-    DocumentDownloadError,
-    DocumentUrlExpiredError,
-    ReportNotReadyError,
-    SpApiError,
-    UndecodableDocumentError,
+from domain.copying import (
+    GIB,
+    DocumentCopier,
+    Progress,
+    copy_with_retries,
+    download_of,
+    zlib_gzip,
 )
+from domain.errors import ReportNotReadyError, SpApiError
 from domain.lake import data_key, error_key, is_delimited, manifest, manifest_key
 from domain.model import Download, Outcome, Report, ReportDocument, ReportStatus, StoredReport
 from domain.ports import Clock, Decompressor, DocumentSource, Lake, ReportsApi
-
-RETRY_PAUSE = 0.5  # seconds before the first download retry; doubled for each next one
 
 
 class DocumentStorer:
@@ -112,28 +110,16 @@ class DocumentStorer:
         outcome = _outcome(report)
         key = data_key(report) if outcome is Outcome.STORE_DOCUMENT else error_key(report)
         delimited = outcome is Outcome.STORE_DOCUMENT and is_delimited(report.report_type)
-        (refreshes, retries), refreshed, retried = budget, 0, 0
-        document, raw = fetch(), False
-        while True:
-            try:
-                download = self._copier.copy(
-                    document, key, raw=raw, delimited=delimited, on_progress=on_progress
-                )
-                return self._record(report, outcome, key, download)
-            except UndecodableDocumentError:
-                # A strict decode can fail at the very last byte, and holding the document to
-                # replay it would break the memory bound. The lake's put is atomic, so the
-                # failed attempt left nothing: download again and keep the bytes unchanged.
-                raw = True
-            except DocumentUrlExpiredError:
-                if refreshed >= refreshes:
-                    raise
-                refreshed, document = refreshed + 1, fetch()
-            except (DocumentDownloadError, CorruptDocumentError):
-                if retried >= retries:
-                    raise
-                retried += 1
-                self._clock.sleep(RETRY_PAUSE * 2 ** (retried - 1))
+        download = copy_with_retries(
+            self._copier,
+            fetch,
+            key,
+            self._clock,
+            budget=budget,
+            delimited=delimited,
+            on_progress=on_progress,
+        )
+        return self._record(report, outcome, key, download)
 
     def _record(
         self, report: Report, outcome: Outcome, key: str | None, download: Download | None

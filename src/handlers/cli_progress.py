@@ -77,6 +77,10 @@ class _CountingStream:
     def content_type(self) -> str | None:
         return self._inner.content_type
 
+    @property
+    def content_encoding(self) -> str | None:
+        return self._inner.content_encoding
+
     def chunks(self) -> Iterator[bytes]:
         for chunk in self._inner.chunks():
             self._progress.update(self._task, advance=len(chunk))  # type: ignore[arg-type]
