@@ -56,10 +56,12 @@ class DocumentCopier:
         *,
         raw: bool = False,
         delimited: bool = False,
+        lines: bool = False,
         on_progress: Progress | None = None,
     ) -> Download:
         """Stores the document at `key`, as UTF-8 when its Content-Type names a text charset,
-        byte for byte when `raw` or binary. Raises DocumentUrlExpiredError,
+        byte for byte when `raw` or binary; `delimited` counts rows below a header, `lines` a
+        row per line (JSONL). Raises DocumentUrlExpiredError,
         DocumentDownloadError, CorruptDocumentError, DocumentTooLargeError and
         UndecodableDocumentError; whatever it raises, nothing is left at `key`."""
         meter, tally = Meter(on_progress), Tally()
@@ -88,7 +90,7 @@ class DocumentCopier:
             compression=document.compression or ("GZIP" if encoded else None),
             compressed_bytes=meter.bytes,
             bytes=tally.bytes,
-            rows=tally.rows if delimited else None,
+            rows=tally.rows if delimited else tally.lines if lines else None,
             sha256=tally.sha256,
         )
 
@@ -101,6 +103,7 @@ def copy_with_retries(
     *,
     budget: tuple[int, int],
     delimited: bool = False,
+    lines: bool = False,
     on_progress: Progress | None = None,
 ) -> Download:
     """Copies the document `fetch` describes to `key`. `budget` is how many fresh documents
@@ -109,7 +112,9 @@ def copy_with_retries(
     document, raw = fetch(), False
     while True:
         try:
-            return copier.copy(document, key, raw=raw, delimited=delimited, on_progress=on_progress)
+            return copier.copy(
+                document, key, raw=raw, delimited=delimited, lines=lines, on_progress=on_progress
+            )
         except UndecodableDocumentError:
             # A strict decode can fail at the very last byte, and holding the document to
             # replay it would break the memory bound. The lake's put is atomic, so the

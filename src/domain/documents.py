@@ -138,11 +138,15 @@ class Tally:
         return self._sha256.hexdigest()
 
     @property
+    def lines(self) -> int:
+        """Lines, where a last line without a newline still counts."""
+        return self.newlines + (self._last != b"\n")
+
+    @property
     def rows(self) -> int:
-        """Data lines of a delimited file: lines minus the header, where a last line without
-        a newline still counts. (A CSV field holding a newline counts as an extra line.)"""
-        lines = self.newlines + (self._last != b"\n")
-        return max(lines - 1, 0)
+        """Data lines of a delimited file: lines minus the header. (A CSV field holding a
+        newline counts as an extra line.)"""
+        return max(self.lines - 1, 0)
 
 
 class Meter:

@@ -120,22 +120,26 @@ def manifest(
         "ingestedAt": format_iso(ingested_at),
         "pipelineVersion": PIPELINE_VERSION,
     }
-    if download is not None:
-        body.update(
-            {
-                "contentType": download.content_type,
-                "charset": download.charset,
-                "storedEncoding": download.stored_encoding,
-                "transcoded": download.transcoded,
-                "undecodable": download.undecodable,
-                "compression": download.compression,
-                "compressedBytes": download.compressed_bytes,
-                "bytes": download.bytes,
-                "rows": download.rows,
-                "sha256": download.sha256,
-            }
-        )
-    return body
+    return {**body, **download_fields(download)}
+
+
+def download_fields(download: Download | None) -> dict[str, Any]:
+    """What a manifest records of a stored document's copy (domain.copying.download_of reads
+    it back); nothing when no document was stored."""
+    if download is None:
+        return {}
+    return {
+        "contentType": download.content_type,
+        "charset": download.charset,
+        "storedEncoding": download.stored_encoding,
+        "transcoded": download.transcoded,
+        "undecodable": download.undecodable,
+        "compression": download.compression,
+        "compressedBytes": download.compressed_bytes,
+        "bytes": download.bytes,
+        "rows": download.rows,
+        "sha256": download.sha256,
+    }
 
 
 def parse_iso(text: object) -> datetime | None:

@@ -15,7 +15,15 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.datakiosk.model import KioskQuery, QueryOutcome, QueryStatus
-from domain.lake import ERRORS, MANIFESTS, PIPELINE_VERSION, RAW, format_iso, parse_iso
+from domain.lake import (
+    ERRORS,
+    MANIFESTS,
+    PIPELINE_VERSION,
+    RAW,
+    download_fields,
+    format_iso,
+    parse_iso,
+)
 from domain.model import Download
 
 SOURCE = "datakiosk"
@@ -84,6 +92,7 @@ def manifest(
     query: KioskQuery,
     outcome: QueryOutcome,
     *,
+    selection: str,
     link: PageLink,
     download: Download | None,
     ingested_at: datetime,
@@ -96,6 +105,7 @@ def manifest(
         "queryId": query.query_id,
         "sellerId": where.partner_id,
         "dt": f"{where.dt:%Y-%m-%d}",
+        "selection": selection,
         "query": query.query,
         "createdTime": format_iso(query.created_time),
         "processingStartTime": format_iso(query.processing_start),
@@ -119,18 +129,7 @@ def manifest(
         "ingestedAt": format_iso(ingested_at),
         "pipelineVersion": PIPELINE_VERSION,
     }
-    if download is not None:
-        body.update(
-            {
-                "contentType": download.content_type,
-                "compression": download.compression,
-                "compressedBytes": download.compressed_bytes,
-                "bytes": download.bytes,
-                "rows": download.rows,
-                "sha256": download.sha256,
-            }
-        )
-    return body
+    return {**body, **download_fields(download)}
 
 
 def link_next(body: dict[str, Any], next_query_id: str) -> dict[str, Any]:
@@ -142,6 +141,12 @@ def link_next(body: dict[str, Any], next_query_id: str) -> dict[str, Any]:
         "nextManifest": manifest_key(where, next_query_id),
     }
     return {**body, "pagination": pagination}
+
+
+def ledger_key(partner_id: str, query_id: str) -> str:
+    """Where a query's PageContext is recorded when it is created: getQuery and the notification
+    tell neither its name nor its place among its query's pages."""
+    return f"queries/seller_id={partner_id}/{query_id}.json"
 
 
 def page_key_of(body: dict[str, Any]) -> PageKey:

@@ -138,19 +138,32 @@ class QueryCreator:
     ) -> str:
         """For one process (the CLI): wait with backoff for a slot, then create. Raises
         QueryTimeoutError when no slot frees within the policy's timeout."""
-        policy = policy or SLOT_POLICY
-        start, interval = clock.now(), policy.first_interval
-        while True:
-            admission = self.create(partner_id, query, pagination_token)
-            if isinstance(admission, Created):
-                return admission.query_id
-            if clock.now() - start + timedelta(seconds=interval) > policy.timeout:
-                raise QueryTimeoutError(
-                    f"no Data Kiosk slot for {partner_id} within {policy.timeout}: "
-                    f"{len(admission.in_flight)} queries still running"
-                )
-            clock.sleep(interval)
-            interval = min(interval * policy.factor, policy.max_interval)
+        return when_free(
+            lambda: self.create(partner_id, query, pagination_token), partner_id, clock, policy
+        )
+
+
+def when_free(
+    attempt: Callable[[], Admission],
+    partner_id: str,
+    clock: Clock,
+    policy: PollPolicy | None = None,
+) -> str:
+    """Repeats `attempt` with backoff until it creates a query; returns its id. Raises
+    QueryTimeoutError when no slot frees within the policy's timeout."""
+    policy = policy or SLOT_POLICY
+    start, interval = clock.now(), policy.first_interval
+    while True:
+        admission = attempt()
+        if isinstance(admission, Created):
+            return admission.query_id
+        if clock.now() - start + timedelta(seconds=interval) > policy.timeout:
+            raise QueryTimeoutError(
+                f"no Data Kiosk slot for {partner_id} within {policy.timeout}: "
+                f"{len(admission.in_flight)} queries still running"
+            )
+        clock.sleep(interval)
+        interval = min(interval * policy.factor, policy.max_interval)
 
 
 @dataclass
