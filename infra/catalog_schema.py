@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from domain import registry
 from domain.lake import CURATED, RAW, extension, is_delimited
-from domain.registry import LINEAGE, Column, LogicalType, Table
+from domain.registry import Column, LogicalType, Table
 from domain.registry.views import EXTRA_COLUMNS
 
 PARTITION_KEYS = ("seller_id", "dt")  # both string: projection generates their text from the key
@@ -26,6 +26,7 @@ _HIVE = {
     LogicalType.DATE: "date",
     LogicalType.TIMESTAMP: "timestamp",
     LogicalType.BOOLEAN: "boolean",
+    LogicalType.DOUBLE: "double",
 }
 TEXT_SERDE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
 TEXT_INPUT = "org.apache.hadoop.mapred.TextInputFormat"
@@ -63,8 +64,12 @@ def database_name(stack: str) -> str:
 
 
 def hive_type(column: Column) -> str:
+    """As Glue stores it; a struct list is the array of structs DuckDB writes to Parquet."""
     if column.type is LogicalType.DECIMAL:
         return f"decimal({column.precision},{column.scale})"
+    if column.type is LogicalType.STRUCT_LIST:
+        fields = ",".join(f"{f.name}:{hive_type(f)}" for f in column.fields)
+        return f"array<struct<{fields}>>"
     return _HIVE[column.type]
 
 
@@ -116,9 +121,7 @@ def curated_columns(table: Table) -> tuple[GlueColumn, ...]:
     """The curated file's columns in file order, less the partition keys (seller_id, dt)."""
     typed = [GlueColumn(c.name, hive_type(c), c.source[:255]) for c in table.columns]
     lineage = [
-        GlueColumn(c.name, hive_type(c))
-        for c in LINEAGE
-        if c.name not in PARTITION_KEYS and (c.name != "marketplace_id" or table.has_marketplace)
+        GlueColumn(c.name, hive_type(c)) for c in table.lineage if c.name not in PARTITION_KEYS
     ]
     return _checked((*typed, GlueColumn(EXTRA_COLUMNS, "map<string,string>"), *lineage))
 
@@ -133,7 +136,11 @@ def curated_layout(table: Table) -> TableLayout:
         input_format=PARQUET_INPUT,
         output_format=PARQUET_OUTPUT,
         parameters={"classification": "parquet", "parquet.compression": "ZSTD"},
-        description=f"{', '.join(table.report_types)}: typed, one Parquet file per report",
+        description=(
+            f"Data Kiosk {', '.join(table.queries)}: typed, one Parquet file per query page"
+            if table.queries
+            else f"{', '.join(table.report_types)}: typed, one Parquet file per report"
+        ),
     )
 
 

@@ -44,7 +44,9 @@ def presto_type(dtype: exp.DataType | None) -> str:
         raise ValueError("a view column of unknown type")
     if dtype.is_type(exp.DataType.Type.TIMESTAMP):
         return "timestamp(3)"  # Hive timestamps reach Trino at millisecond precision
-    return dtype.sql("trino").lower().replace(" ", "")
+    # Athena writes decimal(18,2) and map(varchar,varchar); a row keeps the space between
+    # each field's name and type: array(row(fee_type_name varchar,amount decimal(18,2))).
+    return dtype.sql("trino").lower().replace(", ", ",")
 
 
 def view_columns(sql: str, schema: Schema) -> tuple[ViewColumn, ...]:

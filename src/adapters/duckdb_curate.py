@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,20 +12,22 @@ import duckdb
 
 from adapters.duckdb_curate_sql import nonblank_counts, select, source, split_files, typed_columns
 from adapters.duckdb_sql import literal
-from adapters.json_records import split_records
+from adapters.json_records import line_fields, split_records
 from domain.curating import CurateError
 from domain.ports import Curated, CurateJob
 
 # A quarter of DuckDB's default: with 60-odd columns, two threads' row groups then stay well
 # inside a 512 MB memory limit; near it, the writer slows down far more than small groups cost.
 ROW_GROUP_SIZE = 30_720
+_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
 
 
 class DuckDbCurateEngine:
     """Each call runs on a fresh in-memory DuckDB whose memory and threads are bounded by the
     constructor, not by the document: the CSV reader and the Parquet writer stream, and what
     does not fit spills to a directory beside the target file. A JSON document is first split
-    beside itself into one record per line (adapters.json_records), which DuckDB streams."""
+    beside itself into one record per line (adapters.json_records), which DuckDB streams; a
+    JSONL document (Data Kiosk's) it streams as it is."""
 
     def __init__(
         self,
@@ -51,7 +54,13 @@ class DuckDbCurateEngine:
         return connection
 
     def record_fields(self, source: Path, record_path: str) -> tuple[str, ...]:
-        return self._split(source, record_path)
+        """An empty `record_path` reads a JSONL document, whose every line is a record."""
+        if record_path:
+            return self._split(source, record_path)
+        try:
+            return line_fields(source)
+        except (ValueError, OSError) as error:
+            raise CurateError(f"reading the lines of {source.name} failed: {error}") from error
 
     def _split(self, source: Path, record_path: str) -> tuple[str, ...]:
         """Splits a JSON document for DuckDB to stream (it reads a document whole)."""
@@ -92,28 +101,48 @@ def _failures(
 ) -> dict[str, int]:
     """Non-blank values typed NULL, per column. Only a column with NULLs can have any; for
     those, a second pass counts the blank values: failures = NULLs - blanks. (Counting in the
-    first pass would need a side effect, such as a sequence, and that serialises the pass.)"""
-    suspects = {name: raw for name, raw in typed_columns(job).items() if nulls.get(name)}
+    first pass would need a side effect, such as a sequence, and that serialises the pass.)
+    A struct list column with NULLs in it or in its elements' fields is counted outright in
+    that pass: the values within that did not parse."""
+    lists = {c.name: c for c in job.table.columns if c.fields}
+    suspects = {
+        name: raw
+        for name, raw in typed_columns(job).items()
+        if nulls.get(name) or (name in lists and any(nulls.get(k) for k in _inside(name, nulls)))
+    }
     if not suspects:
         return {}
-    counts = connection.execute(nonblank_counts(job, [*suspects.values()])).fetchone() or ()
+    scalars = {name: raw for name, raw in suspects.items() if name not in lists}
+    nested = [(lists[name], raw) for name, raw in suspects.items() if name in lists]
+    query = nonblank_counts(job, [*scalars.values()], nested)
+    counts = connection.execute(query).fetchone() or ()
     failures = {}
-    for name, nonblank in zip(suspects, counts[1:], strict=True):
+    for name, nonblank in zip(scalars, counts[1 : 1 + len(scalars)], strict=True):
         if failed := nulls[name] - (rows - int(nonblank)):
             failures[name] = failed
+    for (column, _), failed in zip(nested, counts[1 + len(scalars) :], strict=True):
+        if failed:
+            failures[column.name] = int(failed)
     return failures
 
 
+def _inside(name: str, nulls: dict[str, int]) -> list[str]:
+    return [key for key in nulls if key.startswith(f"{name}.")]
+
+
 def _written(result: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]]:
-    """Rows written, and NULLs per column, from COPY … RETURN_STATS (keys are quoted names)."""
+    """Rows written, and NULLs per column, from COPY … RETURN_STATS; its keys are quoted names,
+    a nested one per level (`"fees"."element"."fee_type_name"` is fees.element.fee_type_name)."""
     if not result:
         return 0, {}
     stats: dict[str, dict[str, str]] = result[0][4] or {}
-    nulls = {
-        key[1:-1].replace('""', '"') if key.startswith('"') else key: int(v.get("null_count", 0))
-        for key, v in stats.items()
-    }
+    nulls = {_dotted(key): int(v.get("null_count", 0)) for key, v in stats.items()}
     return int(result[0][1]), nulls
+
+
+def _dotted(key: str) -> str:
+    parts = _QUOTED.findall(key)
+    return ".".join(p.replace('""', '"') for p in parts) if parts else key
 
 
 @contextlib.contextmanager

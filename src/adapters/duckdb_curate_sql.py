@@ -6,12 +6,13 @@ Every name and value placed in this SQL goes through `identifier` or `literal` (
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.duckdb_sql import identifier, literal, nonblank, sql_type, typed
+from adapters.duckdb_sql import failures, identifier, literal, nonblank, pointer, sql_type, typed
 from domain.ports import CurateJob, Lineage
-from domain.registry import LINEAGE, LogicalType, Table
+from domain.registry import Column, LogicalType, Table
 
 
 def typed_columns(job: CurateJob) -> dict[str, str]:
@@ -37,18 +38,25 @@ def _raw_columns(job: CurateJob) -> list[str | None]:
     return found
 
 
-def nonblank_counts(job: CurateJob, raw_columns: list[str]) -> str:
-    """A query counting rows, and the non-blank values of each raw column given."""
+def nonblank_counts(
+    job: CurateJob, raw_columns: Sequence[str], lists: Sequence[tuple[Column, str]] = ()
+) -> str:
+    """A query counting rows, the non-blank values of each raw column given, then the values
+    that do not parse within each struct list column given with its raw column."""
     counts = "".join(f", count(*) FILTER (WHERE {nonblank(raw)})" for raw in raw_columns)
+    counts += "".join(f", sum({failures(c, raw, comma=job.comma)})" for c, raw in lists)
     return f"SELECT count(*){counts} FROM {source(job)}"  # noqa: S608
 
 
 def source(job: CurateJob) -> str:
     """A subquery of the document's columns c0…cN as VARCHAR (NULL for empty cells), and for
     JSON the reportSpecification values its table reads, s0…sK."""
+    if job.table.format == "jsonl":
+        return _json_source(lines(job.source), job.fields)
     if job.table.format == "json":
         carried = tuple(c.source for c in job.table.columns if c.from_specification)
-        return _json_source(job.source, job.table.record_path or "", job.fields, carried)
+        rows = records(job.source, job.table.record_path or "", carried)
+        return _json_source(rows, job.fields, len(carried))
     names = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(max(len(job.fields), 1)))
     # Quoting off (a value may begin with `"`), the header row mapped by us, short rows padded.
     return (
@@ -67,18 +75,23 @@ def split_files(source: Path, record_path: str) -> tuple[Path, Path]:
     )
 
 
+def lines(path: Path) -> str:
+    """One row per line of a JSON Lines file as `rec`, streamed (blank lines skipped)."""
+    return (
+        f"SELECT json AS rec FROM read_json_objects({literal(str(path))}, "  # noqa: S608
+        "format = 'newline_delimited')"
+    )
+
+
 def records(source: Path, record_path: str, carried: tuple[str, ...] = ()) -> str:
     """One row per record of `record_path` as `rec`; with `carried` (dotted paths from the
     document's root), also s0, s1, … holding those values, the same on every row. Reads the
     split files of the document, which must exist."""
-    lines, specification = split_files(source, record_path)
-    rows = (
-        f"SELECT json AS rec FROM read_json_objects({literal(str(lines))}, "  # noqa: S608
-        "format = 'newline_delimited')"
-    )
+    split, specification = split_files(source, record_path)
+    rows = lines(split)
     if not carried:
         return rows
-    pointers = ", ".join(literal(_pointer(p.split("."))) for p in carried)
+    pointers = ", ".join(literal(pointer(p)) for p in carried)
     values = ", ".join(f"v[{i + 1}] AS s{i}" for i in range(len(carried)))
     names = "".join(f", s{i}" for i in range(len(carried)))
     # The carried values are read once, from the small specification file, and joined to
@@ -90,25 +103,18 @@ def records(source: Path, record_path: str, carried: tuple[str, ...] = ()) -> st
     )
 
 
-def _json_source(
-    source: Path, record_path: str, fields: tuple[str, ...], carried: tuple[str, ...] = ()
-) -> str:
-    names = "".join(f", s{i}" for i in range(len(carried)))
-    rows = records(source, record_path, carried)
+def _json_source(rows: str, fields: tuple[str, ...], carried: int = 0) -> str:
+    """Each record's value at each field path as c0…cN, beside the carried s0…sK of `rows`."""
+    names = "".join(f", s{i}" for i in range(carried))
     if not fields:
         return f"(SELECT NULL::VARCHAR AS c0{names} FROM ({rows}))"  # noqa: S608
-    pointers = ", ".join(literal(_pointer(f.split("."))) for f in fields)
+    pointers = ", ".join(literal(pointer(f)) for f in fields)
     # One parse of each record extracts every path at once.
     values = ", ".join(f"v[{i + 1}] AS c{i}" for i in range(len(fields)))
     return (
         f"(SELECT {values}{names} FROM (SELECT json_extract_string(rec, [{pointers}]) "  # noqa: S608
         f"AS v{names} FROM ({rows})))"
     )
-
-
-def _pointer(parts: list[str]) -> str:
-    """A JSON pointer (RFC 6901) to the nested key `parts`."""
-    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def select(job: CurateJob) -> list[str]:
@@ -144,15 +150,15 @@ def _lineage(table: Table, lineage: Lineage) -> list[str]:
         "marketplace_id": _text(lineage.marketplace_id),
         "report_id": _text(lineage.report_id),
         "report_type": _text(lineage.report_type),
+        "query_id": _text(lineage.query_id),
+        "query_name": _text(lineage.query_name),
         "data_start_time": _moment(lineage.data_start_time),
         "data_end_time": _moment(lineage.data_end_time),
         "ingested_at": _moment(lineage.ingested_at),
         "dt": f"DATE {literal(lineage.dt.isoformat())}",
     }
     return [
-        f"CAST({values[c.name]} AS {sql_type(c)}) AS {identifier(c.name)}"
-        for c in LINEAGE
-        if c.name != "marketplace_id" or table.has_marketplace
+        f"CAST({values[c.name]} AS {sql_type(c)}) AS {identifier(c.name)}" for c in table.lineage
     ]
 
 

@@ -15,7 +15,7 @@ from adapters.duckdb_sql import identifier, literal, sql_type
 from domain import registry
 from domain.errors import ConfigError
 from domain.lake import RAW, extension, is_delimited
-from domain.registry import LINEAGE, Table
+from domain.registry import Table
 from domain.registry.views import EXTRA_COLUMNS, latest_view_sql, view_name
 
 CURATED = "curated"
@@ -43,11 +43,10 @@ class QueryResult:
 
 def curated_columns(table: Table) -> list[tuple[str, str]]:
     """(name, DuckDB type) of every column a curated file of `table` holds, in order."""
-    lineage = [c for c in LINEAGE if c.name != "marketplace_id" or table.has_marketplace]
     return [
         *((c.name, sql_type(c)) for c in table.columns),
         (EXTRA_COLUMNS, "MAP(VARCHAR, VARCHAR)"),
-        *((c.name, sql_type(c)) for c in lineage),
+        *((c.name, sql_type(c)) for c in table.lineage),
     ]
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from adapters.duckdb_temporal import temporal
 from domain.registry import NUMBER_PATTERNS, Column, LogicalType
+from domain.registry.formats import JSON_NUMBER
 
 # The registry keeps its boolean words private for now; read them, never copy them.
 from domain.registry.parsing import _FALSE as BOOLEAN_FALSE
@@ -33,16 +34,25 @@ def identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def pointer(path: str) -> str:
+    """A JSON pointer (RFC 6901) to the dotted path `path`."""
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in path.split("."))
+
+
 def sql_type(column: Column) -> str:
     kind = column.type
     if kind is LogicalType.DECIMAL:
         return f"DECIMAL({column.precision},{column.scale})"
+    if kind is LogicalType.STRUCT_LIST:
+        fields = ", ".join(f"{identifier(f.name)} {sql_type(f)}" for f in column.fields)
+        return f"STRUCT({fields})[]"
     return {
         LogicalType.STRING: "VARCHAR",
         LogicalType.INTEGER: "BIGINT",
         LogicalType.DATE: "DATE",
         LogicalType.TIMESTAMP: "TIMESTAMP",
         LogicalType.BOOLEAN: "BOOLEAN",
+        LogicalType.DOUBLE: "DOUBLE",
     }[kind]
 
 
@@ -64,15 +74,31 @@ def trimmed(raw: str) -> str:
     return f"regexp_extract({raw}, {literal(f'(?s)^{_WS}*(.*?){_WS}*$')}, 1)"
 
 
-def typed(column: Column, raw: str, *, comma: bool) -> str:
+def typed(column: Column, raw: str, *, comma: bool, depth: int = 1) -> str:
     """SQL for the column's typed value of the VARCHAR expression `raw` (NULL if unparseable).
 
-    Strings stay as sent, except that blank ones are NULL; other types read the trimmed text.
+    Strings stay as sent, except that blank ones are NULL; other types read the trimmed text;
+    a struct list reads JSON text (`depth` names the lambdas of lists within lists).
     """
     if column.type is LogicalType.STRING:
         return f"CASE WHEN {nonblank(raw)} THEN {raw} END"
+    if column.type is LogicalType.STRUCT_LIST:
+        v = f"v{depth}"
+        fields = ", ".join(
+            f"{identifier(f.name)} := CAST({typed(f, f'{v}[{i}]', comma=comma, depth=depth + 1)}"
+            f" AS {sql_type(f)})"
+            for i, f in enumerate(column.fields, 1)
+        )
+        return _when_list(
+            raw, f"list_transform({_leaves(column, raw, depth)}, lambda {v}: struct_pack({fields}))"
+        )
     parse: Callable[[str], str]
-    if column.type is LogicalType.DECIMAL:
+    if column.type is LogicalType.DOUBLE:
+        parse = lambda v: _number(v, comma, lambda n: f"try_cast({n} AS DOUBLE)")  # noqa: E731
+        fast = (
+            f"WHEN regexp_full_match({raw}, {literal(JSON_NUMBER)}) THEN try_cast({raw} AS DOUBLE)"
+        )
+    elif column.type is LogicalType.DECIMAL:
         target = sql_type(column)
         parse = lambda v: _number(v, comma, lambda n: f"try_cast({n} AS {target})")  # noqa: E731
         # Plain digits in the marketplace's convention mean the same under both rules.
@@ -93,6 +119,44 @@ def typed(column: Column, raw: str, *, comma: bool) -> str:
     # The common shapes first; then the registry's rules, on the value as it is and, when
     # whitespace surrounds it, on the trimmed value.
     return f"CASE {fast} ELSE coalesce({parse(raw)}, {_slow(raw)(parse)}) END"
+
+
+def failures(column: Column, raw: str, *, comma: bool, depth: int = 1) -> str:
+    """SQL counting the values of `raw` that do not parse: 0 or 1 for one value; for a struct
+    list, 1 when it is no JSON list, else those of its elements' fields (lists within too)."""
+    if column.type is not LogicalType.STRUCT_LIST:
+        value = typed(column, raw, comma=comma, depth=depth)
+        return f"(CASE WHEN {nonblank(raw)} AND ({value}) IS NULL THEN 1 ELSE 0 END)"
+    v = f"v{depth}"
+    per_element = " + ".join(
+        failures(f, f"{v}[{i}]", comma=comma, depth=depth + 1)
+        for i, f in enumerate(column.fields, 1)
+    )
+    counted = f"list_sum(list_transform({_leaves(column, raw, depth)}, lambda {v}: {per_element}))"
+    return (
+        f"(CASE WHEN {raw} IS NULL OR NOT {nonblank(raw)} THEN 0 "
+        f"WHEN NOT json_valid({raw}) THEN 1 WHEN json_type({raw}) <> 'ARRAY' THEN 1 "
+        f"ELSE coalesce({counted}, 0) END)"
+    )
+
+
+def _leaves(column: Column, raw: str, depth: int) -> str:
+    """Per element of the JSON list `raw`, the list of its fields' text (one JSON parse each);
+    `raw` must hold a JSON list."""
+    e = f"e{depth}"
+    pointers = ", ".join(literal(pointer(f.source)) for f in column.fields)
+    return (
+        f"list_transform(CAST(CAST({raw} AS JSON) AS JSON[]), "
+        f"lambda {e}: json_extract_string({e}, [{pointers}]))"
+    )
+
+
+def _when_list(raw: str, value: str) -> str:
+    # Nested CASEs: DuckDB evaluates a THEN only where its WHEN held, so no cast sees bad JSON.
+    return (
+        f"CASE WHEN json_valid({raw}) THEN CASE WHEN json_type({raw}) = 'ARRAY' THEN {value} "
+        "END END"
+    )
 
 
 def _words(words: frozenset[str]) -> str:

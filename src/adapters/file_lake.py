@@ -85,13 +85,17 @@ class FileLake:
         return self.put(key, _chunks(path), content_type)
 
     def list_manifests(
-        self, report_type: str | None = None
+        self, report_type: str | None = None, *, queries: bool = False
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         top = self._path(
             MANIFESTS if report_type is None else f"{MANIFESTS}/report_type={report_type}"
         )
+        # Data Kiosk pages sit in one folder per query name: manifests/query=<name>/….
+        tops = sorted(top.glob("query=*")) if queries else [top]
         # Temporary files of unfinished writes start with "." and are no manifests yet.
-        found = sorted(p for p in top.rglob("*.json") if not p.name.startswith("."))
+        found = sorted(
+            p for folder in tops for p in folder.rglob("*.json") if not p.name.startswith(".")
+        )
         for path in found:
             key = path.relative_to(self._root).as_posix()
             try:

@@ -1,4 +1,5 @@
-"""Streaming the records of a JSON report's top-level array into newline-delimited JSON.
+"""Streaming the records of a JSON report's top-level array into newline-delimited JSON, and
+the field paths of records already one per line (Data Kiosk's JSONL).
 
 DuckDB reads a JSON document whole, and a sales and traffic report by ASIN can be hundreds of
 MB; one record per line it streams. Memory here is one buffer and the largest single record.
@@ -46,6 +47,23 @@ def split_records(
             if reader.peek() == ",":
                 reader.expect(",")
     specification.write_text(json.dumps(head, ensure_ascii=False), encoding="utf-8")
+    return tuple(fields)
+
+
+def line_fields(source: Path) -> tuple[str, ...]:
+    """The dotted leaf paths of a JSON Lines document's records (a list is a leaf), in
+    first-seen order; blank lines are skipped. Raises ValueError for a line that is not JSON."""
+    fields: dict[str, None] = {}
+    with source.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as error:
+                raise ValueError(f"line {number}: {error}") from None
+            if isinstance(record, dict):
+                fields.update(dict.fromkeys(_leaves(record, "")))
     return tuple(fields)
 
 

@@ -154,12 +154,14 @@ class S3Lake:
         return self.put(key, _file_chunks(path, self._part_size), content_type)
 
     def list_manifests(
-        self, report_type: str | None = None
+        self, report_type: str | None = None, *, queries: bool = False
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         top = MANIFESTS if report_type is None else f"{MANIFESTS}/report_type={report_type}"
+        # Data Kiosk pages: every folder manifests/query=<name>/ shares this prefix.
+        prefix = f"{top}/query=" if queries else f"{top}/"
         start = len(self._object_key(""))
         pages = self._s3.get_paginator("list_objects_v2").paginate(
-            Bucket=self._bucket, Prefix=self._object_key(f"{top}/")
+            Bucket=self._bucket, Prefix=self._object_key(prefix)
         )
         for key in self._listed(pages, f"S3 ListObjectsV2 {self.uri(top)}/", start):
             if not key.endswith(".json"):

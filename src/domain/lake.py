@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from domain.model import Download, Outcome, Report, ReportStatus
@@ -83,10 +83,17 @@ def manifest_key(report: Report) -> str:
 
 def curated_key(table_name: str, report: Report) -> str:
     """One Parquet file per table and report: re-curating overwrites it (design.md section 5)."""
-    return (
-        f"{CURATED}/{table_name}/seller_id={report.seller_id}/"
-        f"dt={partition_date(report)}/{report.report_id}.parquet"
-    )
+    return _curated(table_name, report.seller_id, partition_date(report), report.report_id)
+
+
+def curated_page_key(table_name: str, partner_id: str, dt: date, query_id: str) -> str:
+    """One Parquet file per table and Data Kiosk page, laid out as a report's: the query's
+    partition date, the page's query id."""
+    return _curated(table_name, partner_id, f"{dt:%Y-%m-%d}", query_id)
+
+
+def _curated(table_name: str, partner_id: str, dt: str, file_id: str) -> str:
+    return f"{CURATED}/{table_name}/seller_id={partner_id}/dt={dt}/{file_id}.parquet"
 
 
 def format_iso(moment: datetime | None) -> str | None:

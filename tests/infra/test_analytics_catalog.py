@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import string
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 
 import pytest
 import sqlglot
 from sqlglot import exp
 
+from adapters.duckdb_query import curated_columns
 from domain import lake, registry
 from domain.model import Report, ReportStatus
 from domain.registry import LINEAGE, LogicalType
@@ -33,8 +34,10 @@ HIVE = {
     LogicalType.DATE: "date",
     LogicalType.TIMESTAMP: "timestamp",
     LogicalType.BOOLEAN: "boolean",
+    LogicalType.DOUBLE: "double",
 }
 PRESTO = {
+    "double": "double",
     "string": "varchar",
     "bigint": "bigint",
     "date": "date",
@@ -61,7 +64,15 @@ def with_unknown_type() -> Synth:
 def hive(column: registry.Column) -> str:
     if column.type is LogicalType.DECIMAL:
         return f"decimal({column.precision},{column.scale})"
+    if column.type is LogicalType.STRUCT_LIST:
+        return f"array<struct<{','.join(f'{f.name}:{hive(f)}' for f in column.fields)}>>"
     return HIVE[column.type]
+
+
+def presto(column: registry.Column) -> str:
+    """A struct list as Athena writes a view's row type: the name, a space, the type."""
+    fields = ",".join(f"{f.name} {presto(f)}" for f in column.fields)
+    return f"array(row({fields}))" if column.fields else PRESTO.get(hive(column), hive(column))
 
 
 def tables(synth: Synth, kind: str = "EXTERNAL_TABLE") -> dict[str, q.Resource]:
@@ -179,6 +190,9 @@ def test_curated_columns_are_the_registrys_then_extras_then_lineage_less_partiti
             if c.name not in ("seller_id", "dt")
             and (c.name != "marketplace_id" or table.has_marketplace)
         ]
+        if table.queries:  # a Data Kiosk page's query in place of the report
+            lineage = [("query_id", "string"), ("query_name", "string")]
+            lineage.append(("ingested_at", "timestamp"))
         expected = [
             *((c.name, hive(c)) for c in table.columns),
             ("extra_columns", "map<string,string>"),
@@ -227,10 +241,45 @@ def test_the_curated_location_template_is_where_curation_puts_a_report(synth):
     for table in registry.tables():
         template = tables(synth)[table.name]["inputs"]["parameters"]["storage.location.template"]
         assert template.count("${") == 2, table.name
+        if table.queries:
+            continue  # a Data Kiosk page's, in the next test
         report = a_report(sellers(synth)[0], table.report_types[0])
         folder = filled(template, seller_id=report.seller_id, dt=lake.partition_date(report))
         key = lake.curated_key(table.name, report)
         assert f"s3://{bucket(synth)}/{key}".rsplit("/", 1)[0] + "/" == folder
+
+
+def test_the_curated_location_template_is_where_curation_puts_a_data_kiosk_page(synth):
+    kiosk = [t for t in registry.tables() if t.queries]
+    assert len(kiosk) >= 3
+    for table in kiosk:
+        template = tables(synth)[table.name]["inputs"]["parameters"]["storage.location.template"]
+        seller_id, day = sellers(synth)[0], date(2024, 3, 1)
+        folder = filled(template, seller_id=seller_id, dt="2024-03-01")
+        key = lake.curated_page_key(table.name, seller_id, day, "QID-1")
+        assert f"s3://{bucket(synth)}/{key}".rsplit("/", 1)[0] + "/" == folder
+        assert found_description(synth, table).startswith("Data Kiosk "), table.name
+
+
+def found_description(synth: Synth, table: registry.Table) -> str:
+    return str(tables(synth)[table.name]["inputs"]["description"])
+
+
+def test_glue_columns_of_the_data_kiosk_tables_are_the_types_duckdb_curates_them_to(synth):
+    """Struct lists included: Athena reads the Parquet files DuckDB writes as Glue declares."""
+
+    def normal(kind: str, dialect: str) -> str:
+        return exp.DataType.build(kind, dialect=dialect).sql("duckdb").replace('"', "")
+
+    for table in (t for t in registry.tables() if t.queries):
+        duckdb_types = {
+            name: normal(kind, "duckdb")
+            for name, kind in curated_columns(table)
+            if name not in ("seller_id", "dt")
+        }
+        glue = {name: normal(kind, "hive") for name, kind in columns(tables(synth)[table.name])}
+        assert glue == duckdb_types, table.name
+        assert glue["fees" if "fees" in glue else "start_date"].startswith(("STRUCT(", "DATE"))
 
 
 # --- Views -----------------------------------------------------------------------------------
@@ -261,7 +310,10 @@ def test_each_view_holds_its_athena_sql_with_the_columns_that_sql_yields(synth):
         assert (definition["catalog"], definition["schema"]) == ("awsdatacatalog", database)
         base = dict(columns(tables(synth)[table.name])) | {"seller_id": "string", "dt": "string"}
         selected = [s.alias_or_name for s in sqlglot.parse_one(sql, read="athena").selects]
-        expected = [{"name": n, "type": PRESTO.get(base[n], base[n])} for n in selected]
+        nested = {c.name: presto(c) for c in table.columns if c.fields}
+        expected = [
+            {"name": n, "type": nested.get(n) or PRESTO.get(base[n], base[n])} for n in selected
+        ]
         assert definition["columns"] == expected, table.name
         hive_columns = [(c["name"], base[c["name"]]) for c in expected]
         assert columns(views[view_name(table)]) == hive_columns, table.name

@@ -23,6 +23,7 @@ COLUMNS = (
     Column("decimal_2", LogicalType.DECIMAL, "decimal_2"),
     Column("decimal_4", LogicalType.DECIMAL, "decimal_4", precision=6, scale=4),
     Column("integer", LogicalType.INTEGER, "integer"),
+    Column("double", LogicalType.DOUBLE, "double"),
     Column("boolean", LogicalType.BOOLEAN, "boolean"),
     Column("string", LogicalType.STRING, "string"),
     Column("moment", LogicalType.TIMESTAMP, "moment", formats=TIMESTAMP_PATTERNS),
@@ -43,7 +44,7 @@ NUMBERS = (
     "12.355", "-12.345", "12,3456", "1,23", "1,2345", "12.00", "12,00", "1e3", "1E-2", "0x10",
     "9999999999999999.994", "9999999999999999.995", "99.99995", "9223372036854775807",
     "9223372036854775808", "-9223372036854775808", "-9223372036854775809", "1 234", "€5",
-    "5%", "١٢",
+    "5%", "١٢", "0.125", "-1.5e-7", "2E+3", "01", "1e", "1.e3",
 )
 BOOLEANS = (
     "y", "Y", "yes", "YES", "Yes", "true", "True", "TRUE", "t", "n", "No", "false", "FALSE", "f",

@@ -125,3 +125,17 @@ def test_list_manifests_yields_readable_manifests_in_key_order_by_report_type(la
         "manifests/report_type=A_TYPE/seller_id=S/dt=2026-11-26/9.json",
     ]
     assert list(lake.list_manifests("NO_SUCH_TYPE")) == []
+
+
+def test_list_manifests_of_query_pages_yields_every_query_name_and_no_report(lake):
+    lake.put_manifest("manifests/report_type=A_TYPE/seller_id=S/dt=2026-11-26/1.json", {"n": 1})
+    for name, query_id in (("sales", "Q2"), ("economics", "Q9"), ("sales", "Q1")):
+        key = f"manifests/query={name}/seller_id=S/dt=2026-11-26/{query_id}.json"
+        lake.put_manifest(key, {"queryId": query_id})
+    unfinished = lake._path("manifests/query=sales/seller_id=S/dt=2026-11-26/.Q3.json.x.part")
+    unfinished.write_text(json.dumps({"queryId": "Q3"}))
+
+    pages = [body["queryId"] for _, body in lake.list_manifests(queries=True)]
+
+    assert pages == ["Q9", "Q1", "Q2"]  # key order: economics before sales
+    assert len(list(lake.list_manifests())) == 4

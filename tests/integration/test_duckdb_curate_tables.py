@@ -29,6 +29,7 @@ VALUES = {
     LogicalType.INTEGER: "3",
     LogicalType.DECIMAL: "1,234.56",
     LogicalType.BOOLEAN: "true",
+    LogicalType.DOUBLE: "0.125",
 }
 LINEAGE = Lineage("A3TH9S8BH6GOGM", "ATVPDKIKX0DER", "1", "X", None, None, None, date(2026, 11, 26))
 
@@ -44,7 +45,24 @@ def value(column, index: int) -> str:
     return VALUES[column.type]
 
 
+def nested(columns, index: int) -> dict:
+    """One record holding every column's path; a struct list holds two such elements."""
+    built: dict = {}
+    for column in columns:
+        *parents, leaf = column.source.split(".")
+        node = built
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        if column.fields:
+            node[leaf] = [nested(column.fields, index), nested(column.fields, index + 1)]
+        else:
+            node[leaf] = value(column, index)
+    return built
+
+
 def sample(table: Table, rows: int) -> str:
+    if table.format == "jsonl":
+        return "".join(json.dumps(nested(table.columns, index)) + "\n" for index in range(rows))
     if table.format == "json":
         records, document = [], {}
         for index in range(rows):
@@ -69,7 +87,7 @@ def test_a_valid_sample_of_each_table_curates_without_parse_failures(tmp_path, t
     source = tmp_path / f"raw.{table.format}"
     source.write_text(sample(table, rows), encoding="utf-8")
     engine = DuckDbCurateEngine(memory_limit="256MB")
-    if table.format == "json":
+    if table.format != "tsv":
         fields = engine.record_fields(source, table.record_path or "")
         mapping = json_mapping(table, fields)
     else:

@@ -8,6 +8,8 @@ import pytest
 
 from domain import registry
 from domain.curating import BackfillSummary, CurateError, CurateService
+from domain.datakiosk import lake as kiosk_lake
+from domain.datakiosk.model import KioskQuery, QueryOutcome, QueryStatus
 from domain.errors import ConfigError
 from domain.lake import curated_key, data_key, manifest, manifest_key
 from domain.model import Download, Outcome, Report, ReportStatus
@@ -307,3 +309,86 @@ def test_backfill_takes_reports_from_a_date_on_and_of_one_type() -> None:
 def test_backfill_of_a_type_without_tables_is_a_config_error_naming_the_known_ones() -> None:
     with pytest.raises(ConfigError, match=f"{REIMBURSEMENTS} feeds no curated table.*{LISTINGS}"):
         World().service().backfill(report_type=REIMBURSEMENTS)
+
+
+# Data Kiosk pages: what needs no engine (curating JSONL: tests/integration/
+# test_duckdb_curate_kiosk.py, on the real one).
+
+BY_DATE = "analytics_salesAndTraffic_2024_04_24.salesAndTrafficByDate"
+TRENDS = "analytics_salesAndTraffic_2024_04_24.salesAndTrafficTrends"  # no table reads it
+
+
+def a_page(world: World, query_id: str, outcome: QueryOutcome, selection: str = BY_DATE) -> dict:
+    """A query page in the lake as the Data Kiosk storer leaves it."""
+    where = kiosk_lake.PageKey("daily_sales", SELLER, date(2026, 11, 20))
+    query = KioskQuery(
+        query_id=query_id,
+        query="query { … }",
+        created_time=world.clock.now(),
+        status=QueryStatus.DONE,
+        partner_id=SELLER,
+    )
+    key = kiosk_lake.stored_key(where, query_id, outcome)
+    if key is not None:
+        world.lake.put(key, [b'{"startDate":"2026-11-20"}\n'], "application/x-ndjson")
+    body = kiosk_lake.manifest(
+        where,
+        query,
+        outcome,
+        selection=selection,
+        link=kiosk_lake.PageLink(),
+        download=None,
+        ingested_at=world.clock.now(),
+    )
+    world.lake.put_manifest(kiosk_lake.manifest_key(where, query_id), body)
+    return body
+
+
+def test_a_page_of_a_selection_no_table_reads_is_left_untouched() -> None:
+    world = World()
+    page = a_page(world, "Q1", QueryOutcome.DATA, selection=TRENDS)
+    objects, manifests = dict(world.lake.objects), dict(world.lake.manifests)
+
+    assert world.service().curate(page) is None
+
+    assert (world.lake.objects, world.lake.manifests) == (objects, manifests)
+    assert world.engine.jobs == []
+
+
+@pytest.mark.parametrize("outcome", [QueryOutcome.NO_DATA, QueryOutcome.FATAL])
+def test_a_page_without_a_data_document_has_nothing_to_curate(outcome) -> None:
+    world = World()
+    page = a_page(world, "Q1", outcome)
+
+    assert world.service().curate(page) is None
+
+    assert all("curated" not in body for body in world.lake.manifests.values())
+    assert world.engine.jobs == []
+
+
+def test_a_page_manifest_without_its_identity_is_a_curate_error() -> None:
+    world = World()
+    page = {k: v for k, v in a_page(world, "Q1", QueryOutcome.DATA).items() if k != "dt"}
+
+    with pytest.raises(CurateError, match="the manifest cannot be read"):
+        world.service().curate(page)
+
+
+def test_backfill_skips_pages_without_data_and_leaves_other_selections_out() -> None:
+    world = World()
+    a_page(world, "Q1", QueryOutcome.NO_DATA)
+    a_page(world, "Q2", QueryOutcome.DATA, selection=TRENDS)
+
+    assert world.service().backfill() == BackfillSummary(curated=0, refused=0, skipped=1)
+    assert world.service().backfill(report_type=LISTINGS) == BackfillSummary()
+
+
+def test_the_lake_lists_query_pages_apart_from_reports() -> None:
+    world = World()
+    world.stored("1001")
+    a_page(world, "Q1", QueryOutcome.NO_DATA)
+
+    pages = [key for key, _ in world.lake.list_manifests(queries=True)]
+
+    assert pages == ["manifests/query=daily_sales/seller_id=A3TH9S8BH6GOGM/dt=2026-11-20/Q1.json"]
+    assert [body["reportId"] for _, body in world.lake.list_manifests(LISTINGS)] == ["1001"]

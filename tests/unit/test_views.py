@@ -83,9 +83,11 @@ def _write(
 ) -> None:
     lineage = {
         "seller_id": SELLER,
-        "marketplace_id": marketplace,
+        "marketplace_id": marketplace,  # a Data Kiosk table's is a column of the data
         "report_id": report_id,
-        "report_type": table.report_types[0],
+        "report_type": (table.report_types or ("",))[0],
+        "query_id": report_id,  # a Data Kiosk table's files are pages of queries
+        "query_name": "sales",
         "data_start_time": ends - timedelta(days=1),
         "data_end_time": ends,
         "ingested_at": ingested,
@@ -125,7 +127,7 @@ def test_each_view_keeps_the_newest_rows_its_rule_names(table, tmp_path):
     _write(tmp_path, table, "R2", [row("k1"), row("k3")], ingested=later)
     _write(tmp_path, table, "R3", [row("k1")], marketplace=CA)
     scope = "marketplace_id" if table.has_marketplace else "seller_id"
-    kept = _latest(tmp_path, table, "report_id", scope)
+    kept = _latest(tmp_path, table, "query_id" if table.queries else "report_id", scope)
     expected = {
         # The newest report per seller and marketplace, whole.
         Latest.SNAPSHOT: [("R2", US), ("R2", US), ("R3", CA)],

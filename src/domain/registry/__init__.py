@@ -18,6 +18,8 @@ from domain.registry.headers import map_headers
 from domain.registry.loading import load_tables
 from domain.registry.locales import DECIMAL_COMMA_COUNTRIES, decimal_comma
 from domain.registry.model import (
+    KIOSK_LINEAGE,
+    LINEAGE,
     SPECIFICATION,
     Column,
     HeaderMapping,
@@ -31,6 +33,7 @@ from domain.registry.parsing import ParseFailure, parse_number, parse_strict, pa
 __all__ = [
     "DATE_PATTERNS",
     "DECIMAL_COMMA_COUNTRIES",
+    "KIOSK_LINEAGE",
     "LINEAGE",
     "NUMBER_PATTERNS",
     "PATTERNS",
@@ -54,20 +57,8 @@ __all__ = [
     "table",
     "tables",
     "tables_for",
+    "tables_for_query",
 ]
-
-# Lineage columns, after the typed ones, in this order. `marketplace_id` only where the table
-# has_marketplace. `dt` is a DATE; the others are as typed here.
-LINEAGE: tuple[Column, ...] = (
-    Column("seller_id", LogicalType.STRING, "seller_id"),
-    Column("marketplace_id", LogicalType.STRING, "marketplace_id"),
-    Column("report_id", LogicalType.STRING, "report_id"),
-    Column("report_type", LogicalType.STRING, "report_type"),
-    Column("data_start_time", LogicalType.TIMESTAMP, "data_start_time"),
-    Column("data_end_time", LogicalType.TIMESTAMP, "data_end_time"),
-    Column("ingested_at", LogicalType.TIMESTAMP, "ingested_at"),
-    Column("dt", LogicalType.DATE, "dt"),
-)
 
 
 @cache
@@ -89,3 +80,8 @@ def table(name: str) -> Table:
 def tables_for(report_type: str) -> tuple[Table, ...]:
     """The tables a report type feeds (two for sales and traffic); empty if it is not curated."""
     return tuple(t for t in tables() if report_type in t.report_types)
+
+
+def tables_for_query(selection: str) -> tuple[Table, ...]:
+    """The tables a Data Kiosk selection (`<dataset>.<field>`) feeds; empty if none."""
+    return tuple(t for t in tables() if selection in t.queries)

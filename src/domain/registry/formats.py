@@ -81,6 +81,10 @@ NUMBER_PATTERNS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# A JSON number, exponent form included (Data Kiosk writes 1e-07): a DOUBLE column reads it as
+# is, before trying the number patterns above.
+JSON_NUMBER = r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$"
+
 # Zone abbreviations seen in reports or plausible for their marketplaces -> minutes east of UTC.
 # Ambiguous ones follow Amazon's marketplaces: CST is US Central, IST is India, BST is British
 # Summer, GST is Gulf; AST (Arabia or Atlantic) is left out, so it fails rather than guesses.

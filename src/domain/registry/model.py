@@ -15,6 +15,11 @@ class LogicalType(StrEnum):
     DATE = "date"
     TIMESTAMP = "timestamp"  # always UTC, stored without a zone
     BOOLEAN = "boolean"
+    # A binary floating-point number: Data Kiosk's Float rates and ratios, whose scale no
+    # schema states, so a DECIMAL would round them without anyone noticing.
+    DOUBLE = "double"
+    # A JSON list of objects kept nested: each element a struct of the column's `fields`.
+    STRUCT_LIST = "struct_list"
 
 
 class Latest(StrEnum):
@@ -50,6 +55,8 @@ class Column:
     scale: int = 2  # DECIMAL only
     # Seen only under some report options or accounts; positional mapping leaves it out.
     optional: bool = False
+    # STRUCT_LIST only: the typed fields of each element, their sources relative to it.
+    fields: tuple[Column, ...] = ()
 
     @property
     def from_specification(self) -> bool:
@@ -59,11 +66,11 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A curated table fed by one or more report types."""
+    """A curated table fed by one or more report types, or by Data Kiosk selections."""
 
     name: str
-    report_types: tuple[str, ...]
-    format: str  # "tsv" or "json"
+    report_types: tuple[str, ...]  # empty for a table fed by Data Kiosk queries
+    format: str  # "tsv", "json", or "jsonl" (Data Kiosk: every line a record)
     columns: tuple[Column, ...]  # in document order (delimited) or schema order (JSON)
     natural_key: tuple[str, ...]  # column names; within seller, marketplace and report options
     latest: Latest
@@ -74,6 +81,39 @@ class Table:
     # Columns that rank a row newer, descending, before the usual order (window end, ingestion,
     # report id): restated vendor data is current by its lastUpdatedDate, not by its arrival.
     newest_by: tuple[str, ...] = ()
+    # The Data Kiosk selections (`<dataset>.<field>`) whose query pages feed this table.
+    queries: tuple[str, ...] = ()
+
+    @property
+    def lineage(self) -> tuple[Column, ...]:
+        """The lineage columns a curated file of this table ends with, in order."""
+        if self.queries:
+            return KIOSK_LINEAGE
+        return tuple(c for c in LINEAGE if c.name != "marketplace_id" or self.has_marketplace)
+
+
+# Lineage columns of a report's table, after the typed ones, in this order. `marketplace_id`
+# only where the table has_marketplace.
+LINEAGE: tuple[Column, ...] = (
+    Column("seller_id", LogicalType.STRING, "seller_id"),
+    Column("marketplace_id", LogicalType.STRING, "marketplace_id"),
+    Column("report_id", LogicalType.STRING, "report_id"),
+    Column("report_type", LogicalType.STRING, "report_type"),
+    Column("data_start_time", LogicalType.TIMESTAMP, "data_start_time"),
+    Column("data_end_time", LogicalType.TIMESTAMP, "data_end_time"),
+    Column("ingested_at", LogicalType.TIMESTAMP, "ingested_at"),
+    Column("dt", LogicalType.DATE, "dt"),
+)
+# Lineage of a table fed by Data Kiosk: the page's query in place of the report. No window
+# columns (every record names its own startDate and endDate), and marketplace_id is a column
+# of the data (marketplaceId), each record naming its own.
+KIOSK_LINEAGE: tuple[Column, ...] = (
+    Column("seller_id", LogicalType.STRING, "seller_id"),
+    Column("query_id", LogicalType.STRING, "query_id"),
+    Column("query_name", LogicalType.STRING, "query_name"),
+    Column("ingested_at", LogicalType.TIMESTAMP, "ingested_at"),
+    Column("dt", LogicalType.DATE, "dt"),
+)
 
 
 @dataclass(frozen=True)

@@ -5,17 +5,19 @@ The DuckDB adapter compiles the same rules to SQL and is tested against these fu
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from domain.registry.formats import NUMBER_PATTERNS, PATTERNS, ZONE_OFFSETS
+from domain.registry.formats import JSON_NUMBER, NUMBER_PATTERNS, PATTERNS, ZONE_OFFSETS
 from domain.registry.model import Column, LogicalType
 
 _NUMBERS = {sep: re.compile(regex) for sep, regex in NUMBER_PATTERNS.items()}
 _TRUE = frozenset({"y", "yes", "true", "1"})
 _FALSE = frozenset({"n", "no", "false", "0"})
 _COMPILED = {name: re.compile(spec.regex) for name, spec in PATTERNS.items()}
+_JSON_NUMBER = re.compile(JSON_NUMBER)
 
 
 class ParseFailure(ValueError):
@@ -41,6 +43,15 @@ def parse_strict(column: Column, text: str, *, comma: bool = False) -> object:
         return int(number)
     if kind is LogicalType.DECIMAL:
         return _fit(parse_number(value, comma=comma), column, value)
+    if kind is LogicalType.DOUBLE:
+        # A JSON number may come in exponent form (1e-07); other text follows the number rules.
+        return (
+            float(value)
+            if _JSON_NUMBER.fullmatch(value)
+            else float(parse_number(value, comma=comma))
+        )
+    if kind is LogicalType.STRUCT_LIST:
+        return _elements(column, value, comma)
     if kind is LogicalType.BOOLEAN:
         return _boolean(value)
     if kind is LogicalType.DATE:
@@ -69,6 +80,36 @@ def parse_number(value: str, *, comma: bool) -> Decimal:
             thousands = "." if decimal_sep == "," else ","
             return Decimal(value.replace(thousands, "").replace(decimal_sep, "."))
     raise ParseFailure(f"{value!r} is not a number")
+
+
+def _elements(column: Column, value: str, comma: bool) -> list[dict[str, object]]:
+    """A JSON list's elements as dicts of the column's typed fields: a field that is absent or
+    does not parse is None, and so is every field of an element that is no object. Raises
+    ParseFailure when the text is no JSON list."""
+    try:
+        elements = json.loads(value)
+    except ValueError:
+        raise ParseFailure(f"{value[:40]!r} is not a JSON list") from None
+    if not isinstance(elements, list):
+        raise ParseFailure(f"{value[:40]!r} is not a JSON list")
+    return [
+        {f.name: parse_value(f, _text(_at(e, f.source)), comma=comma) for f in column.fields}
+        for e in elements
+    ]
+
+
+def _at(element: object, path: str) -> object:
+    node = element
+    for key in path.split("."):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
+
+
+def _text(value: object) -> str:
+    """A JSON value as the text a column parses: strings as they are, others as JSON."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
 def _fit(number: Decimal, column: Column, value: str) -> Decimal:

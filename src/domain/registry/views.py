@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.registry import LINEAGE
 from domain.registry.model import Latest, Table
 
 EXTRA_COLUMNS = "extra_columns"
@@ -12,6 +11,9 @@ EXTRA_COLUMNS = "extra_columns"
 # Newest first: the report's window end, then when it reached the lake, then its id, so every
 # row of one report ranks alike and a tie between two reports still has one winner.
 _NEWEST_FIRST = '"data_end_time" DESC NULLS LAST, "ingested_at" DESC, "report_id" DESC'
+# A Data Kiosk page has no window of its own (each record names its dates): when it reached the
+# lake, then its query's id.
+_NEWEST_PAGE_FIRST = '"ingested_at" DESC, "query_id" DESC'
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,7 @@ def view_name(table: Table) -> str:
 
 def column_names(table: Table) -> tuple[str, ...]:
     """Every column a curated file of `table` holds, in file order (brief §3)."""
-    lineage = tuple(c.name for c in LINEAGE if c.name != "marketplace_id" or table.has_marketplace)
-    return (*(c.name for c in table.columns), EXTRA_COLUMNS, *lineage)
+    return (*(c.name for c in table.columns), EXTRA_COLUMNS, *(c.name for c in table.lineage))
 
 
 def latest_view_sql(table: Table) -> str:
@@ -42,7 +43,8 @@ def latest_view_sql(table: Table) -> str:
     order and settlement reports ignore the marketplaces asked for.
     NEWEST_PER_KEY: the one newest row per key within seller (and marketplace).
     Newest means the table's `newest_by` columns descending first (restated vendor data: the
-    newest lastUpdatedDate wins, whenever it arrived), then the window's end and the arrival.
+    newest lastUpdatedDate wins, whenever it arrived), then the window's end and the arrival;
+    for a Data Kiosk table the page's arrival, then its query id.
     """
     scope = ['"seller_id"'] + (['"marketplace_id"'] if table.has_marketplace else [])
     key = [f'"{name}"' for name in table.latest_key]
@@ -53,12 +55,13 @@ def latest_view_sql(table: Table) -> str:
     else:
         ranking, partition = "row_number()", [*scope, *key]
     newest = "".join(f'"{name}" DESC NULLS LAST, ' for name in table.newest_by)
+    newest += _NEWEST_PAGE_FIRST if table.queries else _NEWEST_FIRST
     columns = ",\n  ".join(f'"{name}"' for name in column_names(table))
     return (
         f"SELECT\n  {columns}\n"  # noqa: S608 - names from the registry, not from users
         f"FROM (\n"
         f"  SELECT *, {ranking} OVER (PARTITION BY {', '.join(partition)} "
-        f'ORDER BY {newest}{_NEWEST_FIRST}) AS "latest_rank"\n'
+        f'ORDER BY {newest}) AS "latest_rank"\n'
         f"  FROM {table.name}\n"
         f") AS ranked\n"
         f'WHERE "latest_rank" = 1'

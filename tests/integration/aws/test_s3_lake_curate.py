@@ -112,6 +112,18 @@ def test_list_manifests_yields_readable_manifests_in_key_order(lake: S3Lake, s3:
     assert list(lake.list_manifests("NO_SUCH_TYPE")) == []
 
 
+def test_list_manifests_of_query_pages_yields_every_query_name_and_no_report(lake: S3Lake) -> None:
+    lake.put_manifest("manifests/report_type=A_TYPE/seller_id=S1/dt=2026-11-27/1.json", {"n": 1})
+    for name, query_id in (("sales", "Q2"), ("economics", "Q9"), ("sales", "Q1")):
+        key = f"manifests/query={name}/seller_id=S1/dt=2026-11-27/{query_id}.json"
+        lake.put_manifest(key, {"queryId": query_id})
+
+    pages = [body["queryId"] for _, body in lake.list_manifests(queries=True)]
+
+    assert pages == ["Q9", "Q1", "Q2"]  # key order: economics before sales
+    assert len(list(lake.list_manifests())) == 4
+
+
 def test_list_manifests_follows_pages(s3: Any) -> None:
     lake = S3Lake(s3, BUCKET)
     for n in range(5):
