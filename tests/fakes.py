@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from domain.datakiosk.notifications import FinishedQuery
 from domain.errors import (
     AwsServiceError,
     ConfigError,
@@ -256,9 +257,10 @@ class FakeLake:
         return self.put(key, [path.read_bytes()], content_type)
 
     def list_manifests(
-        self, report_type: str | None = None
+        self, report_type: str | None = None, *, queries: bool = False
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         prefix = "manifests/" if report_type is None else f"manifests/report_type={report_type}/"
+        prefix += "query=" if queries else ""
         for key in sorted(k for k in self.manifests if k.startswith(prefix)):
             yield key, self.manifests[key]
 
@@ -418,9 +420,11 @@ class FakeSealer:
 
 @dataclass
 class FakeWorkflow:
-    """Starts each (owner, reportId) once, like execution names; `failing` report ids raise."""
+    """Starts each (owner, reportId) and (owner, queryId) once, like execution names; `failing`
+    report (query) ids raise."""
 
     started: list[FinishedReport] = field(default_factory=list)
+    started_queries: list[FinishedQuery] = field(default_factory=list)
     failing: set[str] = field(default_factory=set)
     # (owner, reportId) whose last execution FAILED: the next start is a new attempt.
     failed_executions: set[tuple[str, str]] = field(default_factory=set)
@@ -438,6 +442,17 @@ class FakeWorkflow:
         if any((s.owner, s.report_id) == key for s in self.started):
             return Start.EXISTS
         self.started.append(finished)
+        return Start.STARTED
+
+    def start_query_ingest(self, finished: FinishedQuery) -> Start:
+        """Each (owner, queryId) once; `failing` query ids raise, as for reports."""
+        self.calls += 1
+        if finished.query_id in self.failing:
+            raise AwsServiceError("Step Functions StartExecution failed: ThrottlingException")
+        key = (finished.owner, finished.query_id)
+        if any((s.owner, s.query_id) == key for s in self.started_queries):
+            return Start.EXISTS
+        self.started_queries.append(finished)
         return Start.STARTED
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from adapters.spapi_client import SpApiClient
+from domain.datakiosk.notifications import QUERY_FINISHED
 from domain.errors import ReportNotFoundError, SpApiError
 from domain.ports import Destination, Subscription
 
 BASE = "/notifications/v1"
+# The payloadVersion createSubscription sends, by notification type (else the default, 1.0).
+# The notifications model lists none. DATA_KIOSK_QUERY_PROCESSING_FINISHED's schema gives
+# "2023-11-15" as its payloadVersion (Amazon's own Data Kiosk sample sends "1.0").
+PAYLOAD_VERSIONS: Mapping[str, str] = {QUERY_FINISHED: "2023-11-15"}
 
 
 def _payload(answer: Any, operation: str) -> Any:
@@ -40,11 +46,19 @@ def parse_subscription(item: Any, operation: str) -> Subscription:
 
 
 class SpApiNotificationsApi:
-    """Destinations are grantless (per application); subscriptions use the seller's token."""
+    """Destinations are grantless (per application); subscriptions use the seller's token.
+    `payload_version` is sent for the types `payload_versions` does not name."""
 
-    def __init__(self, client: SpApiClient, *, payload_version: str = "1.0") -> None:
+    def __init__(
+        self,
+        client: SpApiClient,
+        *,
+        payload_version: str = "1.0",
+        payload_versions: Mapping[str, str] = PAYLOAD_VERSIONS,
+    ) -> None:
         self._client = client
         self._payload_version = payload_version
+        self._payload_versions = payload_versions
 
     def get_destinations(self) -> list[Destination]:
         answer = self._client.call("getDestinations", "GET", f"{BASE}/destinations")
@@ -72,7 +86,8 @@ class SpApiNotificationsApi:
     ) -> Subscription:
         """Raises ConflictError when the seller is subscribed already."""
         path = f"{BASE}/subscriptions/{quote(notification_type, safe='')}"
-        body = {"payloadVersion": self._payload_version, "destinationId": destination_id}
+        version = self._payload_versions.get(notification_type, self._payload_version)
+        body = {"payloadVersion": version, "destinationId": destination_id}
         answer = self._client.call(
             "createSubscription", "POST", path, seller_id=seller_id, body=body
         )

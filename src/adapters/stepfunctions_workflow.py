@@ -1,4 +1,5 @@
-"""The Workflow port on Step Functions: one `ingest-report` execution per seller and report."""
+"""The Workflow port on Step Functions: one `ingest-report` (`ingest-query`) execution per
+partner and report (query)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from adapters.aws_errors import aws_error, error_code, translated
+from domain.datakiosk.notifications import FinishedQuery
+from domain.errors import ConfigError
 from domain.model import FinishedReport, Start
 
 if TYPE_CHECKING:
@@ -57,8 +60,9 @@ def execution_arn(state_machine_arn: str, name: str) -> str:
 
 
 class StepFunctionsWorkflow:
-    """Starts `ingest-report` executions. Raises ConfigError (machine missing, access denied)
-    or AwsServiceError (retry)."""
+    """Starts `ingest-report` executions on `state_machine_arn` and `ingest-query` ones on
+    `query_state_machine_arn`. Raises ConfigError (machine missing or not configured, access
+    denied) or AwsServiceError (retry)."""
 
     def __init__(
         self,
@@ -66,11 +70,13 @@ class StepFunctionsWorkflow:
         state_machine_arn: str,
         start_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         max_attempts: int = 5,
+        query_state_machine_arn: str | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self._sfn = client
         self._arn = state_machine_arn
+        self._query_arn = query_state_machine_arn
         self._start_id = start_id
         self._max_attempts = max_attempts
 
@@ -78,42 +84,58 @@ class StepFunctionsWorkflow:
         """STARTED or RESTARTED when this call started an execution; EXISTS when one is running
         or succeeded, or when `max_attempts` executions have failed (the alarm on failed
         executions has fired for each)."""
-        for attempt in range(1, self._max_attempts + 1):
-            name = execution_name(finished.owner, finished.report_id, attempt)
-            if self._start(name, finished):
-                return Start.STARTED if attempt == 1 else Start.RESTARTED
-            status = self._status(name)
-            if status not in _RESTARTABLE:
-                return Start.EXISTS
-        log.warning(
-            "report %s: %d ingest attempts failed; not starting another",
-            finished.report_id,
-            self._max_attempts,
-        )
-        return Start.EXISTS
-
-    def _status(self, name: str) -> str:
-        arn = execution_arn(self._arn, name)
-        with translated(f"Step Functions DescribeExecution {name}"):
-            return str(self._sfn.describe_execution(executionArn=arn)["status"])
-
-    def _start(self, name: str, finished: FinishedReport) -> bool:
         document = {
             "sellerId": finished.owner,
             "reportId": finished.report_id,
             "reportType": finished.report_type,
             "processingStatus": finished.status.value,
             "reportDocumentId": finished.document_id,
-            # Step Functions treats a start with the same name AND input as a running execution
-            # as the same call and succeeds silently. A per-call id makes every duplicate differ,
-            # so AWS reports it as ExecutionAlreadyExists; the SDK's own retries resend the same
-            # body and still count as this one start.
-            "startId": self._start_id(),
         }
+        return self._begin(
+            self._arn, finished.owner, finished.report_id, document, f"report {finished.report_id}"
+        )
+
+    def start_query_ingest(self, finished: FinishedQuery) -> Start:
+        """As start_ingest, for a finished query. Its input names the query only: ingest-query
+        reads its status, documents and nextToken from getQuery, so that no pagination token
+        (nor any other secret) ever sits in an execution's history."""
+        if not self._query_arn:
+            raise ConfigError("no ingest-query state machine is configured for this function")
+        document = {"sellerId": finished.owner, "queryId": finished.query_id}
+        return self._begin(
+            self._query_arn,
+            finished.owner,
+            finished.query_id,
+            document,
+            f"query {finished.query_id}",
+        )
+
+    def _begin(
+        self, machine: str, owner: str, item_id: str, document: dict[str, Any], what: str
+    ) -> Start:
+        for attempt in range(1, self._max_attempts + 1):
+            name = execution_name(owner, item_id, attempt)
+            if self._start(machine, name, document):
+                return Start.STARTED if attempt == 1 else Start.RESTARTED
+            status = self._status(machine, name)
+            if status not in _RESTARTABLE:
+                return Start.EXISTS
+        log.warning("%s: %d ingest attempts failed; not starting another", what, self._max_attempts)
+        return Start.EXISTS
+
+    def _status(self, machine: str, name: str) -> str:
+        arn = execution_arn(machine, name)
+        with translated(f"Step Functions DescribeExecution {name}"):
+            return str(self._sfn.describe_execution(executionArn=arn)["status"])
+
+    def _start(self, machine: str, name: str, document: dict[str, Any]) -> bool:
+        # Step Functions treats a start with the same name AND input as a running execution as
+        # the same call and succeeds silently. A per-call id makes every duplicate differ, so
+        # AWS reports it as ExecutionAlreadyExists; the SDK's own retries resend the same body
+        # and still count as this one start.
+        body = json.dumps({**document, "startId": self._start_id()})
         try:
-            self._sfn.start_execution(
-                stateMachineArn=self._arn, name=name, input=json.dumps(document)
-            )
+            self._sfn.start_execution(stateMachineArn=machine, name=name, input=body)
         except ClientError as error:
             if error_code(error) == "ExecutionAlreadyExists":
                 return False
@@ -123,4 +145,4 @@ class StepFunctionsWorkflow:
         return True
 
     def __repr__(self) -> str:
-        return f"StepFunctionsWorkflow({self._arn!r})"
+        return f"StepFunctionsWorkflow({self._arn!r}, query={self._query_arn!r})"

@@ -26,12 +26,27 @@ def _camel(value: Any) -> Any:
     return value
 
 
-def _text(data: Mapping[str, Any], key: str, *, required: bool) -> str | None:
+def decode(body: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
+    """One SQS body as a JSON object with camelCase keys; MalformedNotificationError otherwise."""
+    if isinstance(body, str | bytes):
+        try:
+            body = json.loads(body)
+        except ValueError as exc:
+            raise MalformedNotificationError(f"notification is not JSON ({exc})") from None
+    if not isinstance(body, Mapping):
+        raise MalformedNotificationError("notification is not a JSON object")
+    return dict(_camel(body))
+
+
+def text_field(
+    data: Mapping[str, Any], key: str, *, required: bool, kind: str = NOTIFICATION_TYPE
+) -> str | None:
+    """A string (or number) field; None when absent or empty, unless `required`."""
     value = data.get(key)
     if value is None or value == "":
         if required:
             raise MalformedNotificationError(
-                f"notification has no {key}: it is not a usable {NOTIFICATION_TYPE} message"
+                f"notification has no {key}: it is not a usable {kind} message"
             )
         return None
     if not isinstance(value, str | int):
@@ -39,13 +54,19 @@ def _text(data: Mapping[str, Any], key: str, *, required: bool) -> str | None:
     return str(value)
 
 
-def _time(value: str | None) -> datetime | None:
+def event_time(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None  # eventTime is informative only; a bad one must not lose the report
+
+
+def notification_id(message: Mapping[str, Any]) -> str | None:
+    metadata = message.get("notificationMetadata")
+    metadata = metadata if isinstance(metadata, Mapping) else {}
+    return text_field(metadata, "notificationId", required=False)
 
 
 def parse_notification(body: str | bytes | Mapping[str, Any]) -> FinishedReport:
@@ -56,14 +77,7 @@ def parse_notification(body: str | bytes | Mapping[str, Any]) -> FinishedReport:
     only accountId (amzn1.vg.…), its sellerId absent or null: FinishedReport.owner is then the
     account id, the id its partner is configured under.
     """
-    if isinstance(body, str | bytes):
-        try:
-            body = json.loads(body)
-        except ValueError as exc:
-            raise MalformedNotificationError(f"notification is not JSON ({exc})") from None
-    if not isinstance(body, Mapping):
-        raise MalformedNotificationError("notification is not a JSON object")
-    message = _camel(body)
+    message = decode(body)
     kind = message.get("notificationType")
     if kind != NOTIFICATION_TYPE:
         raise MalformedNotificationError(
@@ -77,25 +91,23 @@ def parse_notification(body: str | bytes | Mapping[str, Any]) -> FinishedReport:
         raise MalformedNotificationError(
             "notification has no payload.reportProcessingFinishedNotification object"
         )
-    status_text = _text(details, "processingStatus", required=True)
+    status_text = text_field(details, "processingStatus", required=True)
     status = _TERMINAL.get(str(status_text).upper())
     if status is None:
         raise MalformedNotificationError(
             f"processingStatus {status_text!r} is not one of DONE, CANCELLED, FATAL"
         )
-    seller_id = _text(details, "sellerId", required=False)
-    account_id = _text(details, "accountId", required=False)
+    seller_id = text_field(details, "sellerId", required=False)
+    account_id = text_field(details, "accountId", required=False)
     if seller_id is None and account_id is None:
         raise MalformedNotificationError("notification names neither a sellerId nor an accountId")
-    metadata = message.get("notificationMetadata")
-    metadata = metadata if isinstance(metadata, Mapping) else {}
     return FinishedReport(
-        report_id=str(_text(details, "reportId", required=True)),
-        report_type=str(_text(details, "reportType", required=True)),
+        report_id=str(text_field(details, "reportId", required=True)),
+        report_type=str(text_field(details, "reportType", required=True)),
         status=status,
         seller_id=seller_id,
         account_id=account_id,
-        document_id=_text(details, "reportDocumentId", required=False),
-        notification_id=_text(metadata, "notificationId", required=False),
-        event_time=_time(_text(message, "eventTime", required=False)),
+        document_id=text_field(details, "reportDocumentId", required=False),
+        notification_id=notification_id(message),
+        event_time=event_time(text_field(message, "eventTime", required=False)),
     )

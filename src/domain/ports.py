@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from domain.datakiosk.notifications import FinishedQuery
 from domain.model import (
     FinishedReport,
     Report,
@@ -149,9 +150,10 @@ class Lake(Protocol):
         ...
 
     def list_manifests(
-        self, report_type: str | None = None
+        self, report_type: str | None = None, *, queries: bool = False
     ) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Every readable manifest (of one report type, or all), as (key, body), in key order."""
+        """Every readable manifest (of one report type, or all), as (key, body), in key order.
+        `queries`: the manifests of every Data Kiosk query page instead (manifests/query=…)."""
         ...
 
 
@@ -186,11 +188,16 @@ class Sealer(Protocol):
 
 
 class Workflow(Protocol):
-    """Starts an ingest for a finished report. Idempotent: while one execution for the seller and
-    reportId is running or has succeeded, another start is a no-op (Start.EXISTS). After a failed
-    one, it starts the next attempt (Start.RESTARTED), up to a maximum number of attempts."""
+    """Starts an ingest for a finished report or Data Kiosk query. Idempotent: while one
+    execution for the partner and reportId (queryId) is running or has succeeded, another start
+    is a no-op (Start.EXISTS). After a failed one, it starts the next attempt (Start.RESTARTED),
+    up to a maximum number of attempts. Raises ConfigError, AwsServiceError (retry)."""
 
     def start_ingest(self, finished: FinishedReport) -> Start: ...
+
+    def start_query_ingest(self, finished: FinishedQuery) -> Start:
+        """One `ingest-query` execution per partner and queryId, whatever the terminal status."""
+        ...
 
 
 class Settings(Protocol):
@@ -220,16 +227,19 @@ class MessageQueue(Protocol):
 
 @dataclass(frozen=True)
 class Lineage:
-    """Where the rows of a curated file come from; stored as its last columns."""
+    """Where the rows of a curated file come from; stored as its last columns. A report's rows
+    name its report; a Data Kiosk page's its query (and no window: each record has its own)."""
 
     seller_id: str
     marketplace_id: str | None
-    report_id: str
-    report_type: str
+    report_id: str | None
+    report_type: str | None
     data_start_time: datetime | None  # naive UTC, like every curated timestamp
     data_end_time: datetime | None
     ingested_at: datetime | None
     dt: date
+    query_id: str | None = None
+    query_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -264,7 +274,8 @@ class CurateEngine(Protocol):
 
     def record_fields(self, source: Path, record_path: str) -> tuple[str, ...]:
         """The dotted leaf paths found in the records of a JSON document's `record_path`
-        array, in first-seen order (empty when the array is absent or empty)."""
+        array, in first-seen order (empty when the array is absent or empty). An empty
+        `record_path` means a JSONL document (Data Kiosk): every line is a record."""
         ...
 
     def curate(self, job: CurateJob) -> Curated: ...

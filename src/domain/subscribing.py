@@ -1,18 +1,23 @@
-"""Ensuring the SQS destination and each partner's REPORT_PROCESSING_FINISHED subscription exist."""
+"""Ensuring the SQS destination and each partner's subscriptions to finished reports (queries)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from domain.datakiosk.notifications import QUERY_FINISHED
 from domain.errors import ConflictError, SpApiLakeError
 from domain.notifications import NOTIFICATION_TYPE
-from domain.ports import Destination, NotificationsApi
+from domain.ports import Destination, NotificationsApi, Subscription
+
+# What a stack subscribes every partner to: sellers and vendors can have both.
+STACK_TYPES = (NOTIFICATION_TYPE, QUERY_FINISHED)
 
 
 @dataclass(frozen=True)
 class SubscriptionState:
     seller_id: str  # the partner's id: a seller id, or a vendor's account id (amzn1.vg.…)
+    notification_type: str
     destination_id: str
     subscription_id: str
     created: bool
@@ -20,9 +25,10 @@ class SubscriptionState:
 
 class SubscriptionEnsurer:
     """One destination for the stack's queue (an application resource, made with a grantless
-    token), and one subscription per partner, made with that partner's own token: sellers and
-    vendor groups alike (a vendor's notifications carry its id as accountId). Idempotent: a 409
-    from createDestination/createSubscription means "exists, look it up"."""
+    token), and one subscription per partner and notification type, made with that partner's
+    own token: sellers and vendor groups alike (a vendor's notifications carry its id as
+    accountId). Idempotent: a 409 from createDestination/createSubscription means "exists, look
+    it up"."""
 
     def __init__(self, notifications: NotificationsApi) -> None:
         self._api = notifications
@@ -43,34 +49,42 @@ class SubscriptionEnsurer:
             return found
 
     def ensure(
-        self, seller_ids: Iterable[str], destination_name: str, sqs_arn: str
+        self,
+        seller_ids: Iterable[str],
+        destination_name: str,
+        sqs_arn: str,
+        notification_types: Sequence[str] = (NOTIFICATION_TYPE,),
     ) -> list[SubscriptionState]:
-        """`seller_ids` are partner ids (seller ids, vendor account ids). Stops at the first
-        partner that cannot be subscribed and raises why (an SP-API or LWA error, or another
-        destination): a deploy must not pass with a partner unsubscribed."""
+        """`seller_ids` are partner ids (seller ids, vendor account ids), each subscribed to
+        every one of `notification_types` (STACK_TYPES for a stack), in that order. Stops at the
+        first subscription that cannot be made and raises why (an SP-API or LWA error, or
+        another destination): a deploy must not pass with a partner unsubscribed."""
         destination = self.destination(destination_name, sqs_arn)
-        states = []
-        for seller_id in seller_ids:
-            existing = self._api.get_subscription(seller_id, NOTIFICATION_TYPE)
-            created = existing is None
-            if existing is None:
-                try:
-                    existing = self._api.create_subscription(
-                        seller_id, NOTIFICATION_TYPE, destination.destination_id
-                    )
-                except ConflictError:
-                    existing = self._api.get_subscription(seller_id, NOTIFICATION_TYPE)
-                    created = False
-            if existing is None:
-                raise SpApiLakeError(f"subscription for partner {seller_id} could not be found")
-            if existing.destination_id != destination.destination_id:
-                raise SpApiLakeError(
-                    f"partner {seller_id} is subscribed to destination {existing.destination_id}, "
-                    f"not {destination.destination_id}: delete that subscription first"
+        return [
+            self._subscribe(seller_id, kind, destination)
+            for seller_id in seller_ids
+            for kind in notification_types
+        ]
+
+    def _subscribe(self, seller_id: str, kind: str, destination: Destination) -> SubscriptionState:
+        existing: Subscription | None = self._api.get_subscription(seller_id, kind)
+        created = existing is None
+        if existing is None:
+            try:
+                existing = self._api.create_subscription(
+                    seller_id, kind, destination.destination_id
                 )
-            states.append(
-                SubscriptionState(
-                    seller_id, destination.destination_id, existing.subscription_id, created
-                )
+            except ConflictError:
+                existing = self._api.get_subscription(seller_id, kind)
+                created = False
+        if existing is None:
+            raise SpApiLakeError(f"{kind} subscription for partner {seller_id} could not be found")
+        if existing.destination_id != destination.destination_id:
+            raise SpApiLakeError(
+                f"partner {seller_id} is subscribed to {kind} on destination "
+                f"{existing.destination_id}, not {destination.destination_id}: "
+                "delete that subscription first"
             )
-        return states
+        return SubscriptionState(
+            seller_id, kind, destination.destination_id, existing.subscription_id, created
+        )

@@ -1,9 +1,13 @@
-"""Lambda `subscribe`: the SQS destination, and each partner's subscription to finished reports."""
+"""Lambda `subscribe`: the SQS destination, and each partner's subscriptions to finished reports
+and finished Data Kiosk queries."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from domain.planning import Seller
+from domain.subscribing import STACK_TYPES, SubscriptionState
 from wiring import observability, payloads
 from wiring.runtime import container
 
@@ -14,28 +18,39 @@ FUNCTION = "subscribe"
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run on every deploy and on demand. Event {} means every configured partner, sellers and
     vendors, each with its own token; {"sellerIds": [...]} names some (seller ids or vendor
-    account ids). Idempotent."""
+    account ids). Each partner is subscribed to every type in STACK_TYPES. Idempotent."""
     services = container(FUNCTION)
     partners = services.catalog().sellers(payloads.texts(event or {}, "sellerIds"))
     states = services.subscriptions().ensure(
         [partner.seller_id for partner in partners],
         services.config.destination_name(),
         services.config.queue_arn(),
+        STACK_TYPES,
     )
-    kinds = {partner.seller_id: partner.kind.value for partner in partners}
     created = sum(state.created for state in states)
     observability.metric("SubscriptionsCreated", created)
-    observability.log().info(f"{len(states)} partners subscribed, {created} new")
+    observability.log().info(f"{len(partners)} partners subscribed, {created} new subscriptions")
     return {
         "destinationId": states[0].destination_id if states else None,
         "created": created,
-        "subscriptions": [
-            {
-                "sellerId": s.seller_id,
-                "kind": kinds[s.seller_id],
-                "subscriptionId": s.subscription_id,
-                "created": s.created,
-            }
-            for s in states
-        ],
+        "subscriptions": _by_partner(partners, states),
     }
+
+
+def _by_partner(
+    partners: Sequence[Seller], states: Sequence[SubscriptionState]
+) -> list[dict[str, Any]]:
+    """One entry per partner: {sellerId, kind, notificationTypes: {type: {subscriptionId,
+    created}}}, so a partner counts once however many types it is subscribed to."""
+    return [
+        {
+            "sellerId": partner.seller_id,
+            "kind": partner.kind.value,
+            "notificationTypes": {
+                s.notification_type: {"subscriptionId": s.subscription_id, "created": s.created}
+                for s in states
+                if s.seller_id == partner.seller_id
+            },
+        }
+        for partner in partners
+    ]

@@ -20,6 +20,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    value_from_ast_untyped,
 )
 
 from sandbox.kiosk_schema import CheckedQuery
@@ -49,6 +50,9 @@ class _Shaper:
         }
         self.operation = next(d for d in definitions if isinstance(d, OperationDefinitionNode))
         self.query_type = checked.schema.query_type
+        # The record being shaped: its day and the marketplaces asked for, as Amazon fills them.
+        self.day: date | None = None
+        self.marketplaces: list[str] = []
 
     def fields(self, selection_set: SelectionSetNode) -> Iterator[FieldNode]:
         return _fields(selection_set, self._fragments)
@@ -80,6 +84,8 @@ class _Shaper:
         pick = self._random
         lower = field.lower()
         if kind == "Date" or lower.endswith("date"):
+            if self.day is not None:
+                return self.day.isoformat()
             return (date(2025, 1, 1) + timedelta(days=pick.randint(0, 364))).isoformat()
         if kind in ("Int", "Long"):
             return pick.randint(0, 500)
@@ -88,7 +94,7 @@ class _Shaper:
         if kind == "Boolean":
             return pick.random() < 0.5
         if "marketplace" in lower:
-            return pick.choice(_MARKETPLACES)
+            return pick.choice(self.marketplaces or _MARKETPLACES)
         if "currency" in lower:
             return pick.choice(_CURRENCIES)
         if "asin" in lower:
@@ -115,8 +121,27 @@ def records(checked: CheckedQuery, seed: str, rows: int) -> list[dict[str, Any]]
                 kind = kind.of_type
             if not isinstance(kind, GraphQLObjectType) or node.selection_set is None:
                 continue
-            found.extend(shaper.obj(node.selection_set, kind) for _ in range(rows))
+            days, shaper.marketplaces = _arguments(node)
+            for row in range(rows):
+                shaper.day = days[row % len(days)] if days else None
+                found.append(shaper.obj(node.selection_set, kind))
     return found
+
+
+def _arguments(node: FieldNode) -> tuple[list[date], list[str]]:
+    """The days between the field's startDate and endDate (both inclusive) and its
+    marketplaceIds, so that records fall inside what was asked for."""
+    given = {a.name.value: value_from_ast_untyped(a.value) for a in node.arguments or ()}
+    days: list[date] = []
+    try:
+        start = date.fromisoformat(str(given["startDate"]))
+        end = date.fromisoformat(str(given["endDate"]))
+        days = [start + timedelta(days=i) for i in range(min((end - start).days + 1, 366))]
+    except (KeyError, ValueError):
+        pass  # no dates asked for: any day
+    listed = given.get("marketplaceIds")
+    marketplaces = [str(m) for m in listed] if isinstance(listed, list) else []
+    return days, marketplaces
 
 
 def jsonl(checked: CheckedQuery, seed: str, rows: int) -> bytes:

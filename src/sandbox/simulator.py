@@ -256,13 +256,18 @@ class Simulator:
             self.violations.append(str(violation))
         with self._lock:
             self.notifications.append(message)
+        self._send(message, f"report {report.report_id}")
+
+    def _send(self, message: dict[str, Any], what: str) -> None:
+        """Hand a message, of either type, to `config.on_report_finished` (SqsDelivery sends it
+        to its subscription's destination queue)."""
         callback = self.config.on_report_finished
         if callback is None:
             return
         try:
             callback(message)
         except Exception as error:  # a broken consumer must not stop the simulator
-            log.exception("on_report_finished failed for report %s", report.report_id)
+            log.exception("on_report_finished failed for %s", what)
             self.callback_errors.append(error)
 
     # --- Data Kiosk ------------------------------------------------------------------------
@@ -302,6 +307,13 @@ class Simulator:
             self.violations.append(str(violation))
         with self._lock:
             self.kiosk_notifications.append(message)
+        # Delivered as REPORT_PROCESSING_FINISHED is: SqsDelivery finds the queue by the
+        # message's subscriptionId, whatever its type.
+        self._send(message, f"query {query.query_id}")
+
+    def kiosk_queries(self, partner_id: str) -> list[SimQuery]:
+        """Every Data Kiosk query of a partner, for tests to check what ran when."""
+        return self._queries.of_partner(partner_id)
 
     def _pending(self) -> bool:
         return self._reports.pending() or self._queries.pending()

@@ -1,4 +1,5 @@
-"""Delivering the simulator's REPORT_PROCESSING_FINISHED messages to SQS, as SP-API does."""
+"""Delivering the simulator's notifications (REPORT_PROCESSING_FINISHED,
+DATA_KIOSK_QUERY_PROCESSING_FINISHED) to SQS, as SP-API does."""
 
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ class SqsDelivery:
         sent = client.send_message(QueueUrl=url, MessageBody=json.dumps(message))
         with self._lock:
             self.sent.append(sent["MessageId"])
-        log.info("REPORT_PROCESSING_FINISHED delivered to %s", arn)
+        log.info("%s delivered to %s", message.get("notificationType"), arn)
 
     def _queue(self, arn: str) -> tuple[Any, str]:
         region, account, name = parse_sqs_arn(arn)

@@ -24,13 +24,15 @@ VARIABLES = {
     "region": "SPAPI_LAKE_REGION",  # NA | EU | FE
     "endpoint": "SPAPI_LAKE_ENDPOINT",  # optional SP-API host override (the simulator)
     "lwa_endpoint": "SPAPI_LAKE_LWA_ENDPOINT",  # optional LWA token URL override
-    "settings_path": "SPAPI_LAKE_SETTINGS_PATH",  # SSM path with `sellers` and `reports`
+    "settings_path": "SPAPI_LAKE_SETTINGS_PATH",  # SSM path: `sellers`, `reports`, `queries`
     "app_secret_id": "SPAPI_LAKE_APP_SECRET_ID",
     "seller_secret_prefix": "SPAPI_LAKE_SELLER_SECRET_PREFIX",
     "kms_key_id": "SPAPI_LAKE_KMS_KEY_ID",
     "bucket": "SPAPI_LAKE_BUCKET",
     "prefix": "SPAPI_LAKE_PREFIX",
     "ingest_state_machine_arn": "SPAPI_LAKE_INGEST_STATE_MACHINE_ARN",
+    # ingest-query: what a DATA_KIOSK_QUERY_PROCESSING_FINISHED notification starts.
+    "query_state_machine_arn": "SPAPI_LAKE_QUERY_STATE_MACHINE_ARN",
     "queue_arn": "SPAPI_LAKE_QUEUE_ARN",
     "destination_name": "SPAPI_LAKE_DESTINATION_NAME",
     "authenticate_function": "SPAPI_LAKE_AUTHENTICATE_FUNCTION",
@@ -62,17 +64,26 @@ NEEDS: Mapping[str, tuple[str, ...]] = {
     "create_report": (*_SEAL, *_SP_API, "settings_path"),
     "fetch_document": (*_SEAL, *_SP_API),
     "store_report": (*_SEAL, "bucket"),
-    "process_notification": ("region", "settings_path", "bucket", "ingest_state_machine_arn"),
+    "process_notification": (
+        "region",
+        "settings_path",
+        "bucket",
+        "ingest_state_machine_arn",
+        "query_state_machine_arn",
+    ),
     "reconcile": (
         *_SEAL,
         *_SP_API,
         "settings_path",
         "bucket",
         "ingest_state_machine_arn",
+        "query_state_machine_arn",
         "authenticate_function",
     ),
     # Reads a manifest and a raw file, writes Parquet and the manifest: no SP-API, no sealing.
     "curate_report": ("kms_key_id", "bucket"),
+    # Data Kiosk: reads the queries' settings, records each created page's context in the lake.
+    "run_query": (*_SEAL, *_SP_API, "settings_path", "bucket"),
 }
 
 
@@ -89,6 +100,7 @@ class CloudConfig:
     bucket: str | None = None
     prefix: str = ""
     ingest_state_machine_arn: str | None = None
+    query_state_machine_arn: str | None = None
     queue_arn: str | None = None
     destination_name: str | None = None
     authenticate_function: str | None = None
@@ -123,7 +135,8 @@ def load(environ: Mapping[str, str], function: str) -> CloudConfig:
             values[field] = _parse(field, name, text)
     needs = NEEDS[function]
     if function == "process_notification" and values.get("ingest_unconfigured"):
-        needs = ("bucket", "ingest_state_machine_arn")  # no catalog to filter by
+        # No catalog to filter by.
+        needs = ("bucket", "ingest_state_machine_arn", "query_state_machine_arn")
     for field in needs:
         if field not in values:
             raise ConfigError(f"{VARIABLES[field]} is not set: the {function} function needs it")

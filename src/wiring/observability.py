@@ -10,10 +10,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, cast
 
+from domain.datakiosk.notifications import QUERY_FINISHED, FinishedQuery
 from domain.dispatching import Dispatched, Disposition
 from domain.errors import MalformedNotificationError
 from domain.locating import Fetched
-from domain.model import Outcome, StoredReport
+from domain.model import FinishedReport, Outcome, StoredReport
+from domain.notifications import NOTIFICATION_TYPE
 from domain.pacing import Pace
 from domain.placing import Placement
 
@@ -34,6 +36,11 @@ _DISPATCH_METRICS = {
     Disposition.DUPLICATE: "NotificationsDuplicated",
     Disposition.IGNORED: "NotificationsIgnored",
     Disposition.FAILED: "NotificationsFailed",
+}
+# Queries' ingests count apart from reports'; the other dispositions count notifications.
+_QUERY_METRICS = {
+    Disposition.STARTED: "QueryIngestsStarted",
+    Disposition.RESTARTED: "QueryIngestsRestarted",
 }
 
 Event = dict[str, Any]
@@ -146,17 +153,33 @@ def stored(result: StoredReport, now: datetime) -> None:
     metric("EndToEndLatency", max(latency, 0.0), "Seconds")
 
 
+def _finished_keys(finished: FinishedReport | FinishedQuery | None) -> dict[str, str]:
+    """The ids a notification's log line carries: never its nextToken nor a document URL."""
+    if isinstance(finished, FinishedQuery):
+        return {
+            "notificationType": QUERY_FINISHED,
+            "sellerId": finished.owner,
+            "queryId": finished.query_id,
+            "processingStatus": finished.status.value,
+        }
+    if isinstance(finished, FinishedReport):
+        return {
+            "notificationType": NOTIFICATION_TYPE,
+            "sellerId": finished.owner,
+            "reportId": finished.report_id,
+            "reportType": finished.report_type,
+            "processingStatus": finished.status.value,
+        }
+    return {}
+
+
 def dispatched(result: Dispatched, now: datetime) -> None:
     """One log line and its metrics per notification. Never the message body: only the ids."""
-    finished = result.finished
-    extra = {"messageId": result.message_id, "disposition": result.disposition.value}
-    if finished is not None:
-        extra.update(
-            sellerId=finished.owner,
-            reportId=finished.report_id,
-            reportType=finished.report_type,
-            processingStatus=finished.status.value,
-        )
+    extra = {
+        "messageId": result.message_id,
+        "disposition": result.disposition.value,
+        **_finished_keys(result.finished),
+    }
     if result.error is not None:
         kind = type(result.error).__name__
         _get().logger.warning(
@@ -167,8 +190,11 @@ def dispatched(result: Dispatched, now: datetime) -> None:
         _get().logger.info(
             f"notification {result.message_id}: {result.disposition.value}", extra=extra
         )
+    query = isinstance(result.finished, FinishedQuery)
     if isinstance(result.error, MalformedNotificationError):
         metric("NotificationsMalformed")
+    elif query and result.disposition in _QUERY_METRICS:
+        metric(_QUERY_METRICS[result.disposition])
     elif result.disposition in _DISPATCH_METRICS:
         metric(_DISPATCH_METRICS[result.disposition])
     if result.stored is not None:

@@ -163,6 +163,22 @@ def test_a_document_is_jsonl_shaped_by_the_selection_set_and_gzip_by_content_enc
     assert again.content == download.content  # deterministic per query
 
 
+def test_records_fall_on_the_days_and_in_the_marketplaces_asked_for(simulator):
+    client = simulator.seller()
+    query = ECONOMICS_QUERY.replace('["ATVPDKIKX0DER"]', '["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"]')
+    query = query.replace("startDate msku", "startDate marketplaceId msku")
+    done = _wait(client, _create(client, query))
+
+    records = [
+        json.loads(line)
+        for line in _download(simulator, client, done["dataDocumentId"]).text.splitlines()
+    ]
+
+    assert {r["startDate"] for r in records} <= {f"2025-06-0{d}" for d in range(1, 6)}
+    assert len({r["startDate"] for r in records}) == min(len(records), 5)
+    assert {r["marketplaceId"] for r in records} <= {"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"}
+
+
 def test_the_raw_download_is_gzip_bytes(simulator):
     client = simulator.seller()
     done = _wait(client, _create(client, ECONOMICS_QUERY))

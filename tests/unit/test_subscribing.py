@@ -4,7 +4,7 @@ import pytest
 
 from domain.errors import ConflictError, SpApiLakeError
 from domain.ports import Destination, Subscription
-from domain.subscribing import SubscriptionEnsurer
+from domain.subscribing import STACK_TYPES, SubscriptionEnsurer
 from tests.fakes import FakeNotificationsApi
 
 ARN = "arn:aws:sqs:us-east-1:123456789012:spapi-lake-dev-notifications"
@@ -76,3 +76,70 @@ def test_a_vendor_subscribed_elsewhere_is_named_in_the_error():
     )
     with pytest.raises(SpApiLakeError, match=r"partner amzn1\.vg\.6213651 is subscribed"):
         SubscriptionEnsurer(api).ensure(["amzn1.vg.6213651"], "spapi-lake-dev", ARN)
+
+
+# --- finished Data Kiosk queries beside finished reports ---------------------------------------
+
+REPORTS, QUERIES = "REPORT_PROCESSING_FINISHED", "DATA_KIOSK_QUERY_PROCESSING_FINISHED"
+
+
+def test_a_stack_subscribes_every_partner_to_both_types_on_one_destination():
+    api = FakeNotificationsApi()
+
+    states = SubscriptionEnsurer(api).ensure(
+        ["S1", "amzn1.vg.6213651"], "spapi-lake-dev", ARN, STACK_TYPES
+    )
+
+    assert [(s.seller_id, s.notification_type) for s in states] == [
+        ("S1", REPORTS),
+        ("S1", QUERIES),
+        ("amzn1.vg.6213651", REPORTS),
+        ("amzn1.vg.6213651", QUERIES),
+    ]
+    assert set(api.subscriptions) == {(s.seller_id, s.notification_type) for s in states}
+    assert {s.destination_id for s in api.subscriptions.values()} == {"dest-1"}
+    assert len(api.destinations) == 1
+
+
+def test_a_partner_subscribed_to_reports_only_gets_the_query_subscription_added():
+    # given a partner subscribed to finished reports before queries existed
+    api = FakeNotificationsApi()
+    SubscriptionEnsurer(api).ensure(["S1"], "spapi-lake-dev", ARN)
+
+    # when the stack's types are ensured
+    states = SubscriptionEnsurer(api).ensure(["S1"], "spapi-lake-dev", ARN, STACK_TYPES)
+
+    # then only the missing one is created
+    assert [(s.notification_type, s.created) for s in states] == [
+        (REPORTS, False),
+        (QUERIES, True),
+    ]
+    assert api.calls.count("createSubscription") == 2
+
+
+def test_a_409_on_the_query_subscription_reads_the_existing_one():
+    api = FakeNotificationsApi()
+    existing = Subscription("sub-kiosk", "dest-1", "2023-11-15")
+    create = api.create_subscription
+
+    def conflict_for_queries(seller, kind, destination_id):
+        if kind == QUERIES:
+            api.subscriptions[(seller, kind)] = existing  # made concurrently by another deploy
+            raise ConflictError("createSubscription", "exists", status=409)
+        return create(seller, kind, destination_id)
+
+    api.create_subscription = conflict_for_queries
+    states = SubscriptionEnsurer(api).ensure(["S1"], "spapi-lake-dev", ARN, STACK_TYPES)
+
+    assert [(s.notification_type, s.subscription_id, s.created) for s in states] == [
+        (REPORTS, "sub-S1", True),
+        (QUERIES, "sub-kiosk", False),
+    ]
+
+
+def test_a_query_subscription_to_another_destination_is_named_in_the_error():
+    api = FakeNotificationsApi()
+    api.subscriptions[("S1", QUERIES)] = Subscription("s", "dest-x", "2023-11-15")
+
+    with pytest.raises(SpApiLakeError, match=f"partner S1 is subscribed to {QUERIES}"):
+        SubscriptionEnsurer(api).ensure(["S1"], "spapi-lake-dev", ARN, STACK_TYPES)

@@ -80,6 +80,22 @@ def test_create_subscription_posts_payload_version_and_destination() -> None:
     assert script.body() == {"payloadVersion": "1.0", "destinationId": "dest-1"}
 
 
+def test_a_data_kiosk_subscription_posts_its_own_payload_version() -> None:
+    # The DATA_KIOSK_QUERY_PROCESSING_FINISHED schema's payloadVersion.
+    script = Script([reply(200, {"payload": {**SUBSCRIPTION, "payloadVersion": "2023-11-15"}})])
+    tokens = StubTokens()
+
+    created = api(script, tokens).create_subscription(
+        "S1", "DATA_KIOSK_QUERY_PROCESSING_FINISHED", "dest-1"
+    )
+
+    assert created == Subscription("sub-1", "dest-1", "2023-11-15")
+    assert script.body() == {"payloadVersion": "2023-11-15", "destinationId": "dest-1"}
+    path = script.requests[0].url.path
+    assert path == "/notifications/v1/subscriptions/DATA_KIOSK_QUERY_PROCESSING_FINISHED"
+    assert tokens.sellers == ["S1"]
+
+
 def test_an_existing_subscription_is_a_conflict() -> None:
     script = Script([sp_error(409, "StateConflict", "exists")])
 

@@ -25,6 +25,7 @@ ENV = {
     "SPAPI_LAKE_BUCKET": "spapi-lake-test-lake",
     "SPAPI_LAKE_PREFIX": "/lake/",
     "SPAPI_LAKE_INGEST_STATE_MACHINE_ARN": "arn:aws:states:eu-west-1:1:stateMachine:ingest",
+    "SPAPI_LAKE_QUERY_STATE_MACHINE_ARN": "arn:aws:states:eu-west-1:1:stateMachine:query",
     "SPAPI_LAKE_QUEUE_ARN": "arn:aws:sqs:eu-west-1:123456789012:notifications",
     "SPAPI_LAKE_DESTINATION_NAME": "spapi-lake-test",
     "SPAPI_LAKE_AUTHENTICATE_FUNCTION": "spapi-lake-test-authenticate",
@@ -91,6 +92,7 @@ def test_ingesting_every_notification_needs_no_settings():
     environ = {
         "SPAPI_LAKE_BUCKET": "b",
         "SPAPI_LAKE_INGEST_STATE_MACHINE_ARN": "arn",
+        "SPAPI_LAKE_QUERY_STATE_MACHINE_ARN": "arn",
         "SPAPI_LAKE_INGEST_UNCONFIGURED": "true",
     }
 

@@ -1,4 +1,4 @@
-"""subscribe: the destination and a subscription per configured seller, idempotently."""
+"""subscribe: the destination and each configured seller's subscriptions, idempotently."""
 
 import pytest
 
@@ -6,19 +6,40 @@ from domain.errors import ConfigError
 from handlers import subscribe
 from tests.unit.handlers.conftest import CONFIG, OTHER_SELLER, SELLER, leaks
 
+REPORTS, QUERIES = "REPORT_PROCESSING_FINISHED", "DATA_KIOSK_QUERY_PROCESSING_FINISHED"
 
-def test_every_configured_seller_is_subscribed_once(world, context, captured):
+
+def test_every_configured_seller_is_subscribed_once_to_each_type(world, context, captured):
     first = subscribe.lambda_handler({}, context)
     again = subscribe.lambda_handler({}, context)
 
-    assert first["created"] == 2
+    assert first["created"] == 4  # two sellers, two notification types each
     assert first["destinationId"] == "dest-1"
     assert {s["sellerId"] for s in first["subscriptions"]} == {SELLER, OTHER_SELLER}
     assert again["created"] == 0
+    assert set(world.notifications.subscriptions) == {
+        (seller, kind) for seller in (SELLER, OTHER_SELLER) for kind in (REPORTS, QUERIES)
+    }
     (destination,) = world.notifications.destinations
     assert (destination.name, destination.sqs_arn) == (CONFIG.destination_name, CONFIG.queue_arn)
-    assert captured.metrics()["SubscriptionsCreated"] == 2
+    assert captured.metrics()["SubscriptionsCreated"] == 4
     assert leaks(first, again, text=captured.text()) == []
+
+
+def test_the_result_lists_both_types_under_each_partner(world, context):
+    subscribe.lambda_handler({"sellerIds": [SELLER]}, context)
+
+    result = subscribe.lambda_handler({}, context)
+
+    by_partner = {s["sellerId"]: s["notificationTypes"] for s in result["subscriptions"]}
+    assert by_partner[SELLER] == {
+        REPORTS: {"subscriptionId": f"sub-{SELLER}", "created": False},
+        QUERIES: {"subscriptionId": f"sub-{SELLER}", "created": False},
+    }
+    assert {kind: entry["created"] for kind, entry in by_partner[OTHER_SELLER].items()} == {
+        REPORTS: True,
+        QUERIES: True,
+    }
 
 
 def test_sellers_can_be_named(world, context):
@@ -35,4 +56,4 @@ def test_a_seller_that_is_not_configured_is_refused(world, context):
 
 def test_an_invocation_without_a_context_works_too(world):
     # Pulumi's aws.lambda_.Invocation and ad-hoc scripts call with whatever they have.
-    assert subscribe.lambda_handler({}, None)["created"] == 2
+    assert subscribe.lambda_handler({}, None)["created"] == 4
