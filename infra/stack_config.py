@@ -6,16 +6,21 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 
+from adapters.graphql_queries import GraphQlQueryValidator, query_files
 from domain.config import NAMESPACE, StackConfig, parse_stack_config
+from domain.datakiosk.definitions import QueryDefinition
 from domain.deployment import DeployOptions, deploy_options
 from domain.errors import ConfigError
 
-_OBJECTS = {"sellers", "reports", "appCredentials", "refreshTokens"}
+_OBJECTS = {"sellers", "reports", "queries", "appCredentials", "refreshTokens"}
+# Query files (`queries[].file`) are paths in the project directory, whatever the cwd.
+ROOT = Path(__file__).resolve().parents[1]
 # Keys only the Pulumi program reads (Glue and Athena): checked here, then set aside, so
 # parse_stack_config (the schema shared with the CLI) never sees them.
 _CUTOFF, _CATALOG_ENCRYPTION = "athenaBytesScannedCutoff", "glueCatalogEncryption"
@@ -46,6 +51,16 @@ class Deployment:
     refresh_tokens: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
     analytics: AnalyticsOptions = field(default_factory=AnalyticsOptions)
 
+    @property
+    def queries(self) -> tuple[QueryDefinition, ...]:
+        """The stack's Data Kiosk queries, each parsed and validated, its text read."""
+        return self.config.queries
+
+    @property
+    def query_concurrency(self) -> int:
+        """At most this many non-terminal Data Kiosk queries per partner."""
+        return self.config.query_concurrency
+
 
 def raw_config() -> dict[str, Any]:
     """Every config value the engine handed us, objects decoded (Pulumi passes them as JSON)."""
@@ -74,7 +89,7 @@ def _load(stack: str, raw: Mapping[str, Any]) -> Deployment:
     analytics = _analytics(raw)
     ours = {f"{NAMESPACE}:{_CUTOFF}", f"{NAMESPACE}:{_CATALOG_ENCRYPTION}"}
     raw = {k: v for k, v in raw.items() if k not in ours}
-    config = parse_stack_config(raw)
+    config = parse_stack_config(raw, read=query_files(ROOT), validator=GraphQlQueryValidator())
     if config.aws_region is None:
         raise ConfigError(
             f"aws:region: missing; {config.region.name} stacks deploy to {config.region.aws_region}"

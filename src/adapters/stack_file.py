@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from adapters.graphql_queries import GraphQlQueryValidator, query_files
 from domain.config import StackConfig, parse_stack_config
 from domain.errors import ConfigError
 
@@ -15,7 +16,8 @@ def stack_file(stack: str, directory: Path | None = None) -> Path:
 
 
 def load_stack_config(stack: str, directory: Path | None = None) -> StackConfig:
-    """Parse `Pulumi.<stack>.yaml`; ConfigError names the missing file or the bad key."""
+    """Parse `Pulumi.<stack>.yaml`; ConfigError names the missing file or the bad key. Query
+    files are read relative to the stack file's directory (the project's, as for Pulumi)."""
     path = stack_file(stack, directory)
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -29,4 +31,6 @@ def load_stack_config(stack: str, directory: Path | None = None) -> StackConfig:
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
         raise ConfigError(f"{path.name}: no `config:` mapping")
-    return parse_stack_config(config)
+    return parse_stack_config(
+        config, read=query_files(path.parent), validator=GraphQlQueryValidator()
+    )

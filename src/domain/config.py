@@ -6,13 +6,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from domain.datakiosk.lifecycle import DEFAULT_MAX_IN_FLIGHT
 from domain.errors import ConfigError
 from domain.marketplaces import Region, check_marketplaces
 from domain.model import PartnerKind
 from domain.planning import ReportConfig, Seller, check_audience
 from domain.report_config import check_report
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from domain.datakiosk.definitions import QueryDefinition, QueryValidator
 
 NAMESPACE = "spapi-lake"
 _REQUIRED = ("region", "sellers", "reports")
@@ -33,7 +39,11 @@ _OPTIONAL = (
     "glueCatalogEncryption",
     "appCredentials",
     "refreshTokens",
+    "queries",
+    "queryConcurrency",
 )
+# Parsed into StackConfig fields of their own, so not handed on in `extra`.
+_PARSED = {"queries", "queryConcurrency"}
 _DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _SCHEDULE = re.compile(r"^(cron\((\S+ ){5}\S+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$")
 _SELLER_KEYS = {"name", "kind", "sellerId", "marketplaces"}
@@ -51,6 +61,9 @@ class StackConfig:
     reports: tuple[ReportConfig, ...]
     aws_region: str | None
     extra: Mapping[str, Any]
+    queries: tuple[QueryDefinition, ...] = ()
+    # At most this many non-terminal Data Kiosk queries per partner; more wait for a slot.
+    query_concurrency: int = DEFAULT_MAX_IN_FLIGHT
 
 
 def parse_duration(text: object, key: str) -> timedelta:
@@ -190,8 +203,51 @@ def _audiences(reports: tuple[ReportConfig, ...], sellers: tuple[Seller, ...], k
         check_audience(report, sellers, f"{key}[{i}]")
 
 
-def parse_stack_config(config: Mapping[str, Any]) -> StackConfig:
-    """Parse the `config:` mapping of a Pulumi stack file; ConfigError names the bad key."""
+def _queries(
+    raw: object,
+    sellers: tuple[Seller, ...],
+    read: Callable[[str], str] | None,
+    validator: QueryValidator | None,
+) -> tuple[QueryDefinition, ...]:
+    key = f"{NAMESPACE}:queries"
+    if raw is None:
+        return ()
+    if read is None or validator is None:
+        raise ConfigError(
+            f"{key}: checking queries needs their files and a GraphQL validator; "
+            "load the stack with adapters.stack_file.load_stack_config"
+        )
+    # Imported here: definitions reuses this module's duration and schedule parsers.
+    from domain.datakiosk.definitions import parse_queries
+
+    return parse_queries(raw, key, sellers, read, validator)
+
+
+def _concurrency(value: object) -> int:
+    """A whole number ≥ 1; Pulumi hands it over as text, the stack-file reader as an int."""
+    key = f"{NAMESPACE}:queryConcurrency"
+    if value is None:
+        return DEFAULT_MAX_IN_FLIGHT
+    text = str(value).strip()
+    if isinstance(value, bool) or not re.fullmatch(r"[0-9]+", text) or int(text) < 1:
+        raise ConfigError(
+            f"{key}: {value!r} is not allowed; use a whole number of at least 1 "
+            f"(default {DEFAULT_MAX_IN_FLIGHT}): Data Kiosk queries in flight per partner"
+        )
+    return int(text)
+
+
+def parse_stack_config(
+    config: Mapping[str, Any],
+    *,
+    read: Callable[[str], str] | None = None,
+    validator: QueryValidator | None = None,
+) -> StackConfig:
+    """Parse the `config:` mapping of a Pulumi stack file; ConfigError names the bad key.
+
+    `queries` needs `read` (a query file's text by its path under the project directory) and
+    `validator` (graphql-core, outside the domain); a stack with queries but without them is
+    a ConfigError saying so."""
     ours: dict[str, Any] = {}
     for full_key, value in config.items():
         namespace, _, key = str(full_key).partition(":")
@@ -220,5 +276,15 @@ def parse_stack_config(config: Mapping[str, Any]) -> StackConfig:
         for i, r in enumerate(_list(ours["reports"], f"{NAMESPACE}:reports"))
     )
     _audiences(reports, sellers, f"{NAMESPACE}:reports")
-    extra = {k: v for k, v in ours.items() if k in _OPTIONAL}
-    return StackConfig(region, str(ours.get("stage") or "dev"), sellers, reports, aws_region, extra)
+    queries = _queries(ours.get("queries"), sellers, read, validator)
+    extra = {k: v for k, v in ours.items() if k in _OPTIONAL and k not in _PARSED}
+    return StackConfig(
+        region,
+        str(ours.get("stage") or "dev"),
+        sellers,
+        reports,
+        aws_region,
+        extra,
+        queries=queries,
+        query_concurrency=_concurrency(ours.get("queryConcurrency")),
+    )

@@ -167,6 +167,28 @@ class ConflictError(SpApiError):
     """409: the destination or subscription exists already. Callers look it up instead."""
 
 
+class QueryNotReadyError(SpApiLakeError):
+    """A Data Kiosk query is still IN_QUEUE or IN_PROGRESS. Ask again later."""
+
+
+class QueryTimeoutError(SpApiLakeError):
+    """A Data Kiosk query did not finish (or no slot freed up) within the wait budget."""
+
+
+class QueryDeadlineError(SpApiLakeError):
+    """No Data Kiosk slot freed up before the step's deadline (throttleDeadlineHours)."""
+
+
+class QueriesUncreatedError(SpApiLakeError):
+    """request-queries created some first pages but not all; the execution fails with every
+    such page in its cause."""
+
+
+class NextPageFailedError(SpApiLakeError):
+    """ingest-query stored its page but could not create the next one; reconcile starts the
+    execution again, which creates it then."""
+
+
 class CurateFailedError(SpApiLakeError):
     """The ingest-report execution's CurateFailed state: curation failed after its retries; the
     raw file and manifest stay, reconcile curates again, and an alarm fires."""

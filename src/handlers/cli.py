@@ -17,7 +17,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="Bring Amazon SP-API reports into a data lake.",
+    help="Bring Amazon SP-API reports and Data Kiosk queries into a data lake.",
 )
 console = Console(stderr=False)
 errors = Console(stderr=True)
@@ -52,8 +52,20 @@ def run(
     ] = None,
     marketplace: Annotated[list[str] | None, typer.Option(help="Marketplace id (repeat).")] = None,
     report: Annotated[list[str] | None, typer.Option(help="Report type (repeat).")] = None,
-    since: Annotated[str | None, typer.Option(help="Data start, ISO date or datetime.")] = None,
-    until: Annotated[str | None, typer.Option(help="Data end (default: now).")] = None,
+    query: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Data Kiosk query instead of reports: a .graphql file, a --stack query's "
+            "name, or NAME for queries/NAME.graphql (repeat)."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Data start, ISO date or datetime (a query: a day).")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Data end (default: now; a query: the last day, by default yesterday)."),
+    ] = None,
     option: Annotated[list[str] | None, typer.Option(help="reportOptions KEY=VALUE.")] = None,
     stack: Annotated[str | None, typer.Option(help="Read Pulumi.<stack>.yaml.")] = None,
     kms_key_id: Annotated[str | None, typer.Option(help="KMS key for an s3:// lake.")] = None,
@@ -74,6 +86,10 @@ def run(
     catalog (--option KEY=VALUE for reportOptions) and windows snapped to whole periods. AWS
     access (an s3:// lake, --queue-url) comes from the usual AWS environment, AWS_ENDPOINT_URL
     included.
+
+    With --query, Data Kiosk queries run instead, every page stored and curated: the file is
+    validated first (its schema, 8,000 characters, the partner's kind), and --since/--until
+    are the first and last day (by default the stack query's window, or yesterday).
     """
     from handlers.cli_run import RunArgs, run_reports
 
@@ -86,6 +102,7 @@ def run(
         vendor=vendor,
         marketplaces=marketplace or [],
         reports=report or [],
+        queries=query or [],
         since=since,
         until=until,
         options=option or [],
@@ -94,6 +111,11 @@ def run(
         queue_url=queue_url,
         rate_limit_table=rate_limit_table,
     )
+    if args.queries:
+        from handlers.cli_kiosk import run_queries
+
+        _exit(lambda: run_queries(args, console, os.environ))
+        return
     _exit(lambda: run_reports(args, console, os.environ))
 
 

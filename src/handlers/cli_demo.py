@@ -10,12 +10,17 @@ from dependency_injector import providers
 from rich.console import Console
 
 from adapters.env_credentials import StaticCredentials
+from adapters.graphql_queries import GraphQlQueryValidator
 from adapters.system_clock import SystemClock
 from domain import registry
+from domain.datakiosk.definitions import QUERIES_DIR, window_dates
+from domain.datakiosk.running import plan_query
 from domain.marketplaces import Region
 from domain.model import PartnerKind
 from domain.planning import ReportConfig, Seller, plan
 from domain.waiting import PollPolicy
+from handlers.cli_kiosk import run_jobs
+from handlers.cli_kiosk_plan import QueryJob, resolve_query
 from handlers.cli_run import ingest_with_progress, local_container
 from sandbox.server import serve, serve_forever
 from sandbox.settings import (
@@ -28,9 +33,10 @@ from sandbox.settings import (
     DEMO_VENDOR_REFRESH_TOKEN,
 )
 from sandbox.simulator import Simulator, SimulatorConfig
-from wiring.container import GIB
+from wiring.container import GIB, LocalContainer
 
 DEMO_MARKETPLACES = ("ATVPDKIKX0DER", "A2EUQ1WTGCTBG2")  # US, CA
+
 DEMO_REPORTS = (
     ReportConfig("GET_MERCHANT_LISTINGS_ALL_DATA"),
     ReportConfig("GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL", window=timedelta(days=7)),
@@ -51,11 +57,20 @@ DEMO_REPORTS = (
     ),
 )
 VENDOR_EXAMPLE = "SELECT * FROM vendor_sales_by_asin_latest LIMIT 5"
+# The Data Kiosk query the demo runs (two pages on the simulator), and a look at its rows.
+DEMO_KIOSK_QUERY = "sales_traffic_by_date"
+KIOSK_TABLE = "kiosk_sales_traffic_by_date"
+KIOSK_EXAMPLE = (
+    "SELECT query_id, start_date, marketplace_id, sales_units_ordered AS units, "
+    "sales_ordered_product_sales_amount AS sales FROM kiosk_sales_traffic_by_date "
+    "ORDER BY ingested_at DESC, start_date LIMIT 10"
+)
 
 
 def run_demo(lake: Path, console: Console, processing_seconds: float = 2.0) -> bool:
     """Serve the simulator on a free loopback port and ingest seven reports from it into `lake`:
-    six of a seller in two marketplaces, and a vendor's weekly sales."""
+    six of a seller in two marketplaces, and a vendor's weekly sales; then the seller's sales
+    and traffic by day through Data Kiosk, a query of two pages."""
     simulator = Simulator(SimulatorConfig(processing_seconds=processing_seconds))
     with serve(simulator) as server:
         console.print(f"SP-API simulator listening on {server.url} (offline, nothing leaves)")
@@ -75,15 +90,37 @@ def run_demo(lake: Path, console: Console, processing_seconds: float = 2.0) -> b
         for note in planned.notes:
             console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
         ok = ingest_with_progress(container, list(planned.requests), console)
-    console.print(f"Reports, manifests and UTF-8 text are under {lake.resolve()}")
+        ok = _run_query(container, partners[0], console) and ok
+    console.print(f"Reports, query pages, manifests and UTF-8 text are under {lake.resolve()}")
     _show_example(lake, console)
     return ok
+
+
+def _run_query(container: LocalContainer, seller: Seller, console: Console) -> bool:
+    """The seller's sales and traffic of the last seven days, from queries/<DEMO_KIOSK_QUERY>."""
+    # queries/ is in the project directory (`make demo`), else in this source checkout.
+    roots = (Path.cwd(), Path(__file__).resolve().parents[2])
+    root = next(
+        (r for r in roots if (r / QUERIES_DIR / f"{DEMO_KIOSK_QUERY}.graphql").is_file()), None
+    )
+    if root is None:  # installed without the repository: nothing to run
+        console.print(
+            f"[yellow]note:[/] no {QUERIES_DIR}/{DEMO_KIOSK_QUERY}.graphql here: no query"
+        )
+        return True
+    definition = resolve_query(DEMO_KIOSK_QUERY, None, root, GraphQlQueryValidator(), [seller])
+    start, end = window_dates(timedelta(days=7), SystemClock().now())
+    planned = plan_query(definition, seller.seller_id, start, end, seller.marketplace_ids)
+    console.print()
+    console.print("Data Kiosk: the same seller's sales and traffic by day, page by page")
+    return run_jobs(container, [QueryJob(planned, start, end)], console)
 
 
 def _show_example(lake: Path, console: Console) -> None:
     """Ends the demo with what the lake is for: a question answered by SQL."""
     try:
-        from handlers.cli_query import print_sample
+        from adapters.duckdb_query import DuckDbLakeQuery
+        from handlers.cli_query import print_sample, print_table
     except ImportError:  # no DuckDB: the reports stay raw, and there is nothing to query
         return
     console.print()
@@ -98,6 +135,16 @@ def _show_example(lake: Path, console: Console) -> None:
     if any(t.name == "vendor_sales_by_asin" for t in registry.tables()):
         console.print(
             f'The vendor\'s weekly sales: spapi-lake query --lake {lake} "{VENDOR_EXAMPLE}"',
+            highlight=False,
+            soft_wrap=True,
+        )
+    if any(t.name == KIOSK_TABLE for t in registry.tables()):
+        console.print()
+        with DuckDbLakeQuery(lake) as engine:
+            title = "Sales and traffic by day: the query's newest rows, typed"
+            print_table(engine.query(KIOSK_EXAMPLE), console, title=title)
+        console.print(
+            f'The same: spapi-lake query --lake {lake} "{KIOSK_EXAMPLE}"',
             highlight=False,
             soft_wrap=True,
         )

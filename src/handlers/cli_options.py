@@ -77,10 +77,10 @@ def build_plan(
         config = load_stack_config(stack, directory)
         deploy_options(config)  # the file must be one `pulumi preview` would accept, too
         chosen = Region.parse(region) if region else config.region
-        partners = _stack_partners(config.sellers, stack, seller_id, vendor)
+        partners = stack_partners(config.sellers, stack, seller_id, vendor)
         if marketplaces:
             ids = check_marketplaces(chosen, marketplaces)
-            partners = [replace(p, marketplace_ids=_fit(p, ids)) for p in partners]
+            partners = [replace(p, marketplace_ids=fit_marketplaces(p, ids)) for p in partners]
         configs = [c for c in config.reports if not reports or c.report_type in reports]
         configs += [ReportConfig(t) for t in reports if t not in {c.report_type for c in configs}]
     else:
@@ -108,13 +108,15 @@ def build_plan(
             raise ConfigError(str(note))
     if not planned.requests:
         raise ConfigError("nothing to request: no configured report applies to these partners")
-    table = _table(config.extra.get("rateLimitTable")) if stack else None
+    table = stack_rate_limit_table(config.extra.get("rateLimitTable")) if stack else None
     return RunPlan(chosen, list(planned.requests), table, planned.notes)
 
 
-def _stack_partners(
+def stack_partners(
     sellers: Sequence[Seller], stack: str, seller_id: str | None, vendor: str | None
 ) -> list[Seller]:
+    """The stack's partners, or the one --seller-id (--vendor) names; ConfigError when it is
+    not the stack's, or is of the other kind."""
     wanted, flag = (vendor, "--vendor") if vendor else (seller_id, "--seller-id")
     if not wanted:
         return list(sellers)
@@ -129,7 +131,8 @@ def _stack_partners(
     return found
 
 
-def _fit(partner: Seller, ids: tuple[str, ...]) -> tuple[str, ...]:
+def fit_marketplaces(partner: Seller, ids: tuple[str, ...]) -> tuple[str, ...]:
+    """--marketplace ids for `partner`: a vendor account takes exactly one."""
     return _fit_ids(ids) if partner.kind is PartnerKind.VENDOR else ids
 
 
@@ -188,7 +191,8 @@ def _check_audience(
         )
 
 
-def _table(value: object) -> str | None:
+def stack_rate_limit_table(value: object) -> str | None:
+    """A stack's `rateLimitTable`, when it names one."""
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():

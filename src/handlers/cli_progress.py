@@ -19,6 +19,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from domain.datakiosk.model import QueryOutcome
+from domain.datakiosk.storing import StoredPage
 from domain.ingesting import IngestResult
 from domain.marketplaces import MARKETPLACES
 from domain.model import Outcome, Report
@@ -30,6 +32,14 @@ _LABELS = {
     Outcome.NO_DATA: "[yellow]CANCELLED (no data)[/]",
     Outcome.STORE_ERROR_DOCUMENT: "[red]FATAL (error document kept)[/]",
     Outcome.FAILED_WITHOUT_DOCUMENT: "[red]FATAL[/]",
+}
+
+_PAGE_LABELS = {
+    QueryOutcome.DATA: "[green]DONE[/]",
+    QueryOutcome.NO_DATA: "[yellow]DONE (no data)[/]",
+    QueryOutcome.FATAL: "[red]FATAL (error document kept)[/]",
+    QueryOutcome.FATAL_WITHOUT_DOCUMENT: "[red]FATAL[/]",
+    QueryOutcome.CANCELLED: "[yellow]CANCELLED[/]",
 }
 
 
@@ -144,6 +154,18 @@ def summary_table(results: Sequence[IngestResult], lake: Lake) -> Table:
             _short(lake.uri(key)) if key else "",
         )
     return table
+
+
+def page_line(page: StoredPage, lake: Lake) -> str:
+    """One Data Kiosk page: its number, queryId, outcome, rows and where it landed."""
+    mark = "[green]✓[/]" if page.outcome.ok else "[red]✗[/]"
+    rows = "" if page.rows is None else f", {page.rows:,} rows"
+    again = " (already in the lake)" if page.reused else ""
+    where = _short(lake.uri(page.data_key or page.manifest_key))
+    return (
+        f"{mark} {page.context.where.name} page {page.context.link.number}: "
+        f"query {page.query.query_id} {_PAGE_LABELS[page.outcome]}{rows}{again} → {where}"
+    )
 
 
 def _short(uri: str) -> str:

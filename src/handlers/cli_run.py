@@ -13,6 +13,7 @@ from rich.table import Table
 
 from adapters.env_credentials import EnvCredentials
 from domain.curating import CurateService
+from domain.datakiosk.lifecycle import DEFAULT_MAX_IN_FLIGHT
 from domain.ingesting import IngestResult, Storer
 from domain.marketplaces import LWA_ENDPOINT
 from domain.model import Report, ReportRequest, StoredReport
@@ -33,6 +34,7 @@ class RunArgs:
     vendor: str | None = None  # a vendor group's account id (amzn1.vg.…), instead of seller_id
     marketplaces: Sequence[str] = field(default_factory=list)
     reports: Sequence[str] = field(default_factory=list)
+    queries: Sequence[str] = field(default_factory=list)  # Data Kiosk: files or names
     since: str | None = None
     until: str | None = None
     options: Sequence[str] = field(default_factory=list)
@@ -52,9 +54,11 @@ def local_container(
     kms_key_id: str | None = None,
     queue_url: str | None = None,
     rate_limit_table: str | None = None,
+    query_concurrency: int = DEFAULT_MAX_IN_FLIGHT,
 ) -> LocalContainer:
     """A directory or s3:// lake; polling getReport, or reading `queue_url` when given; the
-    in-process rate limiter, or a deployment's shared buckets in `rate_limit_table`."""
+    in-process rate limiter, or a deployment's shared buckets in `rate_limit_table`; at most
+    `query_concurrency` Data Kiosk queries in flight per partner."""
     container = LocalContainer()
     container.config.from_dict(
         {
@@ -65,6 +69,7 @@ def local_container(
             "max_decompressed_bytes": max_bytes,
             "limiter_kind": "shared" if rate_limit_table else "local",
             "rate_limit_table": rate_limit_table or "",
+            "query_concurrency": query_concurrency,
         }
     )
     return container
@@ -104,9 +109,10 @@ def curating_storer(container: LocalContainer, console: Console) -> CuratingStor
     return curating
 
 
-def curated_summary(tables: list[tuple[str, dict[str, Any]]]) -> Table:
+def curated_summary(tables: list[tuple[str, dict[str, Any]]], source: str = "report") -> Table:
+    """One row per curated table entry; `source` heads the id column (report, or query)."""
     table = Table(title="spapi-lake: curated tables", title_justify="left")
-    for column, justify in [("table", "left"), ("report", "left"), ("rows", "right")]:
+    for column, justify in [("table", "left"), (source, "left"), ("rows", "right")]:
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     table.add_column("unparsed values", overflow="fold")
     for report_id, entry in tables:
@@ -178,10 +184,18 @@ def run_reports(
         queue_url=args.queue_url,
         rate_limit_table=args.rate_limit_table or plan.rate_limit_table,
     )
-    credentials = EnvCredentials(environ)
-    credentials.app()  # fail fast, before any call, when a variable is missing
-    credentials.refresh_token(plan.requests[0].seller_id)
-    container.credentials.override(providers.Object(credentials))
+    use_env_credentials(container, environ, plan.requests[0].seller_id)
     if tune is not None:
         tune(container)
     return ingest_with_progress(container, plan.requests, console)
+
+
+def use_env_credentials(
+    container: LocalContainer, environ: Mapping[str, str], partner_id: str
+) -> None:
+    """Credentials from the environment, checked before any call: a missing variable fails
+    fast, with its name."""
+    credentials = EnvCredentials(environ)
+    credentials.app()
+    credentials.refresh_token(partner_id)
+    container.credentials.override(providers.Object(credentials))

@@ -13,9 +13,13 @@ from adapters.http_retry import Retrying
 from adapters.lwa import LwaAccessTokens
 from adapters.rate_limit import RateLimiter
 from adapters.spapi_client import SpApiClient
+from adapters.spapi_datakiosk import SpApiKioskApi
 from adapters.spapi_reports import SpApiReportsApi
 from adapters.system_clock import SystemClock
 from domain.curating import CurateService
+from domain.datakiosk.lifecycle import SLOT_POLICY, QueryCreator, QueryWaiter
+from domain.datakiosk.running import QueryRunner, QueryStarter
+from domain.datakiosk.storing import PageStorer, QueryLedger
 from domain.ingesting import LocalIngest
 from domain.ports import CurateEngine
 from domain.queue_waiting import QueuePolicy, QueueWaiter
@@ -36,7 +40,8 @@ def duckdb_curate_engine() -> CurateEngine:
 
 
 class LocalContainer(containers.DeclarativeContainer):
-    """Tests and the demo override `credentials`, `poll_policy`, `limiter` or `retrying`.
+    """Tests and the demo override `credentials`, `poll_policy`, `slot_policy`, `limiter` or
+    `retrying`.
 
     `config.lake_kind` ("file" or "s3") picks the lake and `config.waiting` ("poll" or
     "queue") the waiter; AWS clients are built (and boto3 imported) only when picked.
@@ -103,3 +108,33 @@ class LocalContainer(containers.DeclarativeContainer):
     ingest = providers.Factory(LocalIngest, requester=requester, waiter=waiter, storer=storer)
     curate_engine = providers.Singleton(duckdb_curate_engine)
     curate = providers.Factory(CurateService, lake=lake, engine=curate_engine, clock=clock)
+
+    # Data Kiosk: the same client, lake and document source as reports; getQuery is polled as
+    # getReport is, and a full partner (config.query_concurrency in flight) waits for a slot.
+    kiosk_api = providers.Singleton(SpApiKioskApi, client=spapi)
+    slot_policy = providers.Object(SLOT_POLICY)
+    query_creator = providers.Factory(
+        QueryCreator, api=kiosk_api, max_in_flight=config.query_concurrency.as_int()
+    )
+    query_waiter = providers.Factory(QueryWaiter, api=kiosk_api, clock=clock, policy=poll_policy)
+    page_storer = providers.Factory(
+        PageStorer,
+        api=kiosk_api,
+        source=document_source,
+        lake=lake,
+        clock=clock,
+        decompressor=providers.Object(gzip_decompressor),
+        max_decompressed_bytes=config.max_decompressed_bytes.as_int(),
+    )
+    query_ledger = providers.Factory(QueryLedger, lake=lake)
+    query_starter = providers.Factory(
+        QueryStarter, creator=query_creator, ledger=query_ledger, lake=lake
+    )
+    query_runner = providers.Factory(
+        QueryRunner,
+        starter=query_starter,
+        waiter=query_waiter,
+        storer=page_storer,
+        clock=clock,
+        slot_policy=slot_policy,
+    )

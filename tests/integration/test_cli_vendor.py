@@ -151,7 +151,7 @@ def test_a_malformed_vendor_id_is_named(simulator, tmp_path, capsys):
 def test_the_demo_stores_a_vendor_sales_report_beside_the_seller_reports(tmp_path):
     result = CliRunner().invoke(app, ["demo", "--lake", str(tmp_path / "lake")])
     manifests = [json.loads(p.read_text()) for p in (tmp_path / "lake").glob("manifests/**/*.json")]
-    vendor = [m for m in manifests if m["reportType"] == SALES]
+    vendor = [m for m in manifests if m.get("reportType") == SALES]
     assert result.exit_code == 0, result.output
     assert [(m["sellerId"], m["processingStatus"], m["outcome"]) for m in vendor] == [
         (DEMO_VENDOR_ID, "DONE", "stored")

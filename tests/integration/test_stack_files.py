@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -14,7 +15,9 @@ import yaml
 
 from adapters.stack_file import load_stack_config
 from domain.config import StackConfig
+from domain.datakiosk.definitions import suits
 from domain.deployment import SECRET_KEYS, deploy_options
+from domain.errors import ConfigError
 from domain.marketplaces import MARKETPLACES, Region
 from domain.model import PartnerKind
 from sandbox.settings import DEMO_VENDOR_ID
@@ -31,6 +34,17 @@ VENDOR_SALES = "GET_VENDOR_SALES_REPORT"
 
 def _config(stack: str) -> StackConfig:
     return load_stack_config(stack, ROOT)
+
+
+def _project_copy(tmp_path: Path, replace: tuple[str, str] | None = None) -> Path:
+    """The dev stack file and the query files beside it, as a project directory to break."""
+    text = (ROOT / "Pulumi.dev.yaml").read_text()
+    if replace is not None:
+        assert replace[0] in text
+        text = text.replace(*replace)
+    (tmp_path / "Pulumi.dev.yaml").write_text(text)
+    shutil.copytree(ROOT / "queries", tmp_path / "queries")
+    return tmp_path
 
 
 def _raw(stack: str) -> dict[str, Any]:
@@ -117,6 +131,59 @@ def test_dev_is_one_seller_in_two_na_marketplaces_and_one_vendor_with_a_small_re
     assert (options.trail, options.log_retention_days) == (True, 30)
 
 
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_committed_query_validates_and_runs_on_a_schedule_for_partners_it_suits(stack):
+    config = _config(stack)
+    by_id = {s.seller_id: s for s in config.sellers}
+    for query in config.queries:
+        assert (ROOT / query.file).is_file()
+        assert query.schedule, f"query {query.name} has no schedule"
+        assert all(suits(query.dataset, by_id[p].kind) for p in query.partners)
+    schedules = [r.schedule for r in config.reports] + [q.schedule for q in config.queries]
+    assert len(set(schedules)) == len(schedules), "stagger the schedules"
+    assert config.query_concurrency >= 1
+
+
+def test_dev_runs_sales_and_traffic_and_economics_queries_over_the_last_week_for_its_seller():
+    config = _config("dev")
+
+    by_name = {q.name: q for q in config.queries}
+    assert set(by_name) == {"sales_traffic_by_date", "economics"}
+    assert by_name["sales_traffic_by_date"].selection == (
+        "analytics_salesAndTraffic_2024_04_24.salesAndTrafficByDate"
+    )
+    assert by_name["economics"].selection == "analytics_economics_2024_03_15.economics"
+    assert {q.window for q in config.queries} == {timedelta(days=7)}
+    assert {q.partners for q in config.queries} == {("A0FAKESELLERDEV",)}
+    assert config.query_concurrency == 2
+
+
+def test_a_committed_query_file_that_no_longer_validates_fails_the_stack_naming_it(tmp_path):
+    project = _project_copy(tmp_path)
+    path = project / "queries" / "economics.graphql"
+    path.write_text(path.read_text().replace("msku", "mksu"))
+
+    with pytest.raises(ConfigError) as info:
+        load_stack_config("dev", project)
+    message = str(info.value)
+    assert message.startswith("query economics: invalid for analytics_economics_2024_03_15")
+    assert "mksu" in message
+    assert "\n" not in message
+
+
+def test_the_cli_refuses_a_stack_with_a_query_file_missing_before_any_call(tmp_path):
+    project = _project_copy(tmp_path)
+    (project / "queries" / "sales_traffic_by_date.graphql").unlink()
+    result = _cli(project, "run", "--stack", "dev", "--lake", str(tmp_path / "lake"))
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1
+    assert (
+        "query sales_traffic_by_date: cannot read queries/sales_traffic_by_date.graphql" in lines[0]
+    )
+    assert not (tmp_path / "lake").exists()
+
+
 @pytest.mark.parametrize("stack", [s for s in STACKS if s.startswith("prod")])
 def test_prod_reconciles_and_asks_sales_and_traffic_by_day_and_child_asin(stack):
     config = _config(stack)
@@ -147,9 +214,7 @@ def test_the_cli_reads_the_dev_stack_then_asks_for_credentials(tmp_path):
 
 
 def test_the_cli_refuses_a_dev_stack_with_a_marketplace_of_another_region(tmp_path):
-    text = (ROOT / "Pulumi.dev.yaml").read_text()
-    assert CA in text
-    (tmp_path / "Pulumi.dev.yaml").write_text(text.replace(CA, "A1PA6795UKMFR9"))
+    _project_copy(tmp_path, (CA, "A1PA6795UKMFR9"))
     result = _cli(tmp_path, "run", "--stack", "dev", "--lake", str(tmp_path / "lake"))
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2, result.stderr
@@ -158,11 +223,7 @@ def test_the_cli_refuses_a_dev_stack_with_a_marketplace_of_another_region(tmp_pa
 
 
 def test_the_cli_refuses_a_stack_that_pulumi_would_refuse(tmp_path):
-    text = (ROOT / "Pulumi.dev.yaml").read_text()
-    assert "logRetentionDays: 30" in text
-    (tmp_path / "Pulumi.dev.yaml").write_text(
-        text.replace("logRetentionDays: 30", "logRetentionDays: 42")
-    )
+    _project_copy(tmp_path, ("logRetentionDays: 30", "logRetentionDays: 42"))
     result = _cli(tmp_path, "run", "--stack", "dev", "--lake", str(tmp_path / "lake"))
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2, result.stderr

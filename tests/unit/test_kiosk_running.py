@@ -13,7 +13,8 @@ from domain.datakiosk.definitions import QueryDefinition
 from domain.datakiosk.lake import PageKey, PageLink, data_key, error_key, ledger_key, manifest_key
 from domain.datakiosk.lifecycle import Created, QueryCreator, QueryWaiter, Wait
 from domain.datakiosk.model import KioskDocument, QueryOutcome, QueryStatus, QueryTimeoutError
-from domain.datakiosk.running import QueryRunner, QueryStarter, plan_query
+from domain.datakiosk.reusing import stored_pages
+from domain.datakiosk.running import PlannedQuery, QueryRunner, QueryStarter, plan_query
 from domain.datakiosk.storing import PageContext, PageStorer, QueryLedger
 from domain.errors import CorruptDocumentError, DocumentUrlExpiredError
 from domain.waiting import PollPolicy
@@ -292,3 +293,49 @@ def test_a_run_gives_up_when_no_slot_frees_within_the_policy() -> None:
         runner.run(plan_query(definition(), PARTNER, date(2026, 11, 1), date(2026, 11, 7)))
 
     assert world.api.created == []
+
+
+def test_a_next_page_already_linked_is_not_created_twice() -> None:
+    world = World(pages=2)
+    world.starter.start(plan_query(definition(), PARTNER, date(2026, 11, 1), date(2026, 11, 7)))
+    first = world.api.get_query(PARTNER, "q1")
+    world.storer.store(first, CONTEXT)
+    world.starter.start_after(first, CONTEXT)
+
+    again = world.starter.start_after(first, CONTEXT)  # a retried step
+
+    assert again == Created("q2")
+    assert len(world.api.created) == 2
+
+
+# --- reusing a query already in the lake ---------------------------------------------------
+
+
+def _reuse(world: World, plan: PlannedQuery) -> list[str] | None:
+    found = stored_pages(plan, world.api, world.ledger, world.storer, world.lake, world.clock.now())
+    return None if found is None else [p.query.query_id for p in found]
+
+
+def test_an_identical_query_with_every_page_in_the_lake_is_reused() -> None:
+    world = World(pages=2)
+    plan = plan_query(definition(), PARTNER, date(2026, 11, 1), date(2026, 11, 7))
+    world.runner().run(plan)
+
+    assert _reuse(world, plan) == ["q1", "q2"]
+
+
+def test_other_dates_or_an_incomplete_chain_are_not_reused() -> None:
+    world = World(pages=2)
+    plan = plan_query(definition(), PARTNER, date(2026, 11, 1), date(2026, 11, 7))
+    world.runner().run(plan)
+    other = plan_query(definition(), PARTNER, date(2026, 11, 2), date(2026, 11, 8))
+
+    assert _reuse(world, other) is None
+    context = world.ledger.context(PARTNER, "q1")
+    assert context is not None
+    body = world.lake.manifests[manifest_key(context.where, "q1")]
+    world.lake.manifests[manifest_key(context.where, "q1")] = {
+        **body,
+        "pagination": {**body["pagination"], "nextQueryId": None},
+    }
+    assert _reuse(world, plan) is None  # page 2 is not linked: run again

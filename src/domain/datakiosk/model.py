@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
-from domain.errors import SpApiLakeError
+from domain.errors import QueryNotReadyError, QueryTimeoutError
+
+__all__ = ["QueryNotReadyError", "QueryTimeoutError"]  # re-exported: the lifecycle's errors
 
 MAX_QUERY_CHARS = 8000  # createQuery: "at most 8000 characters after unnecessary whitespace..."
 
@@ -67,11 +69,3 @@ class QueryOutcome(Enum):
     def ok(self) -> bool:
         """DONE (with or without data) and CANCELLED are fine; FATAL is not."""
         return self in (QueryOutcome.DATA, QueryOutcome.NO_DATA, QueryOutcome.CANCELLED)
-
-
-class QueryNotReadyError(SpApiLakeError):
-    """The query is still IN_QUEUE or IN_PROGRESS. Ask again later."""
-
-
-class QueryTimeoutError(SpApiLakeError):
-    """The query did not finish (or no slot freed up) within the wait budget."""

@@ -82,14 +82,17 @@ class QueryStarter:
         page = next_page(query)
         if page is None:
             return None
+        previous = manifest_key(context.where, query.query_id)
+        body = self._lake.get_manifest(previous)
+        linked = (body or {}).get("pagination", {}).get("nextQueryId")
+        if linked:
+            # Created before, by an attempt that failed after: never a second copy of a page.
+            return Created(str(linked))
         admission = self._create(
             following(context, query.query_id), page.query, page.pagination_token, in_flight
         )
-        if isinstance(admission, Created):
-            previous = manifest_key(context.where, query.query_id)
-            body = self._lake.get_manifest(previous)
-            if body is not None:
-                self._lake.put_manifest(previous, link_next(body, admission.query_id))
+        if isinstance(admission, Created) and body is not None:
+            self._lake.put_manifest(previous, link_next(body, admission.query_id))
         return admission
 
     def _create(

@@ -91,6 +91,13 @@ class StoredPage:
     reused: bool = False
 
     @property
+    def has_next_page(self) -> bool:
+        """Whether another page follows (a reused page's query has no token: its manifest says)."""
+        return self.query.next_token is not None or self._announced
+
+    _announced: bool = field(default=False, repr=False)
+
+    @property
     def rows(self) -> int | None:
         return self.download.rows if self.download else None
 
@@ -127,7 +134,8 @@ class PageStorer:
             download = download_of(body)
         except (KeyError, ValueError, TypeError):
             return None  # unreadable: storing again rewrites it
-        return StoredPage(query, context, outcome, key, body.get("key"), download, reused=True)
+        announced = bool((body.get("pagination") or {}).get("hasNextPage"))
+        return StoredPage(query, context, outcome, key, body.get("key"), download, True, announced)
 
     def store(
         self,
