@@ -30,9 +30,9 @@ from infra.lwa_secrets import Secrets, SecretsArgs
 from infra.monitoring import Monitoring, MonitoringArgs
 from infra.notification_queue import NotificationQueue, NotificationQueueArgs
 from infra.rate_limits import RateLimitTable, RateLimitTableArgs
-from infra.settings import Settings, SettingsArgs
+from infra.settings import Settings, SettingsArgs, query_parameters
 from infra.subscription import Subscription, SubscriptionArgs
-from infra.workflows import ScheduledReport, Workflows, WorkflowsArgs
+from infra.workflows import ScheduledQuery, ScheduledReport, Workflows, WorkflowsArgs
 
 stack = pulumi.get_stack()
 deployment = stack_config.load(stack)
@@ -40,6 +40,10 @@ config, options = deployment.config, deployment.options
 prefix = f"spapi-lake-{stack}"
 account = aws.get_caller_identity_output().account_id
 region = deployment.aws_region
+try:
+    queries = query_parameters(deployment.queries, deployment.query_concurrency)
+except ValueError as exc:
+    raise pulumi.RunError(str(exc)) from None
 try:
     artifact = lambda_package.ensure(options.lambda_architecture)
     curate_artifact = lambda_package.ensure(options.lambda_architecture, kind=lambda_package.CURATE)
@@ -55,6 +59,7 @@ def arn(service: str, resource: str) -> pulumi.Output[str]:
 queue_name = f"{prefix}-notifications"
 trail_name = f"{prefix}-trail"
 ingest_arn = arn("states", f"stateMachine:{prefix}-ingest-report")
+query_ingest_arn = arn("states", f"stateMachine:{prefix}-ingest-query")
 authenticate_arn = arn("lambda", f"function:{function_name(prefix, 'authenticate')}")
 curate_arn = arn("lambda", f"function:{function_name(prefix, 'curate_report')}")
 
@@ -94,6 +99,7 @@ settings = Settings(
         endpoint=config.region.endpoint,
         sellers=deployment.sellers_json,
         reports=deployment.reports_json,
+        queries=queries,
     ),
 )
 queue = NotificationQueue(
@@ -112,6 +118,7 @@ grantables = Grantables(
     bucket_arn=lake.arn,
     queue_arn=queue.arn,
     ingest_state_machine_arn=ingest_arn,
+    query_state_machine_arn=query_ingest_arn,
     authenticate_function_arn=authenticate_arn,
     curate_function_arn=curate_arn,
     lwa_secret_arns=secrets.arns,
@@ -138,6 +145,7 @@ functions = Functions(
             "kms_key_id": key.arn,
             "bucket": lake.bucket,
             "ingest_state_machine_arn": ingest_arn,
+            "query_state_machine_arn": query_ingest_arn,
             "queue_arn": queue.arn,
             "destination_name": prefix,
             "authenticate_function": function_name(prefix, "authenticate"),
@@ -168,6 +176,11 @@ workflows = Workflows(
         ],
         reconcile_schedule=options.reconcile_schedule,
         throttle_deadline_hours=options.throttle_deadline_hours,
+        queries=[
+            ScheduledQuery(query.name, query.schedule)
+            for query in deployment.queries
+            if query.schedule
+        ],
     ),
 )
 if deployment.app_credentials is not None and len(deployment.refresh_tokens) == len(config.sellers):
@@ -195,6 +208,7 @@ monitoring = Monitoring(
         function_names={h: f.name for h, f in functions.functions.items()},
         state_machine_arns={m: sm.arn for m, sm in workflows.machines.items()},
         ingest_log_group=workflows.log_groups["ingest-report"].name,
+        query_log_group=workflows.log_groups["ingest-query"].name,
         app_secret_id=secrets.app_secret_id,
     ),
 )
@@ -236,6 +250,8 @@ pulumi.export("queueUrl", queue.url)
 pulumi.export("dlqUrl", queue.dlq.url)
 pulumi.export("requestReportsStateMachineArn", workflows.machines["request-reports"].arn)
 pulumi.export("ingestReportStateMachineArn", workflows.machines["ingest-report"].arn)
+pulumi.export("requestQueriesStateMachineArn", workflows.machines["request-queries"].arn)
+pulumi.export("ingestQueryStateMachineArn", workflows.machines["ingest-query"].arn)
 pulumi.export("appSecretId", secrets.app_secret_id)
 pulumi.export("sellerSecretIds", {s: f"{secrets.seller_secret_prefix}{s}" for s in secrets.sellers})
 pulumi.export("subscribeFunction", functions.functions["subscribe"].name)

@@ -11,7 +11,7 @@ from infra.iam import Statement, allow
 
 # Sealer purposes (src/domain/authenticating.py): the encryption context decides who may seal
 # or open which value, so only `authenticate` mints sealed tokens and only `store_report`
-# opens a document URL.
+# opens a document URL (which `fetch_document` and `run_query` seal).
 TOKEN, URL = "lwa-access-token", "document-url"
 
 
@@ -26,6 +26,7 @@ class Grantables:
     bucket_arn: pulumi.Input[str]
     queue_arn: pulumi.Input[str]
     ingest_state_machine_arn: pulumi.Input[str]
+    query_state_machine_arn: pulumi.Input[str]  # ingest-query: one finished Data Kiosk page
     authenticate_function_arn: pulumi.Input[str]
     curate_function_arn: pulumi.Input[str]
     lwa_secret_arns: Sequence[pulumi.Input[str]]
@@ -118,42 +119,64 @@ def _lake(write: bool) -> Grant:
     return grant
 
 
-def _curate(on: Grantables) -> list[Statement]:
-    """Read a report's raw file and manifest, write its curated files and the manifest again:
-    nothing else of the lake, so a bug in curation cannot touch raw data."""
+def _lake_areas(read: tuple[str, ...], write: tuple[str, ...], multipart: bool = True) -> Grant:
+    """Objects under some of the lake's top-level areas (`raw`, `manifests`, …) only."""
 
-    def under(area: str) -> pulumi.Output[str]:
-        return pulumi.Output.concat(on.bucket_arn, "/", area, "/*")
+    def under(on: Grantables, areas: tuple[str, ...]) -> list[pulumi.Output[str]]:
+        return [pulumi.Output.concat(on.bucket_arn, "/", area, "/*") for area in areas]
 
-    return [
-        allow(["s3:GetObject"], [under("raw"), under("manifests")], "ReadRawAndManifests"),
-        # As for the other lake functions: a missing raw file is then a 404 (the report is
-        # refused, and the manifest says why), not a 403 that reads like a permissions fault.
-        allow(["s3:ListBucket"], [on.bucket_arn], "ListLake"),
-        allow(
-            ["s3:PutObject", "s3:AbortMultipartUpload"],
-            [under("curated"), under("manifests")],
-            "WriteCuratedAndManifests",
-        ),
-        allow(
-            ["kms:Decrypt", "kms:GenerateDataKey"],
-            [on.key_arn],
-            "EncryptLakeObjects",
-            _via("s3", on),
-        ),
-    ]
+    def sid(verb: str, areas: tuple[str, ...]) -> str:
+        return verb + "And".join(area.title() for area in areas)
+
+    def grant(on: Grantables) -> list[Statement]:
+        puts = ["s3:PutObject"] + (["s3:AbortMultipartUpload"] if multipart else [])
+        return [
+            allow(["s3:GetObject"], under(on, read), sid("Read", read)),
+            # A missing object is then a 404 (the reader's answer: a raw file not there, a
+            # query this stack did not create), not a 403 that reads like a permissions fault.
+            allow(["s3:ListBucket"], [on.bucket_arn], "ListLake"),
+            allow(puts, under(on, write), sid("Write", write)),
+            allow(
+                ["kms:Decrypt", "kms:GenerateDataKey"],
+                [on.key_arn],
+                "EncryptLakeObjects",
+                _via("s3", on),
+            ),
+        ]
+
+    return grant
 
 
-def _start_ingest(on: Grantables) -> list[Statement]:
-    # A start that finds the report's execution taken reads its status: a failed attempt is
-    # restarted under the next name (adapters/stepfunctions_workflow.py).
-    executions = pulumi.Output.from_input(on.ingest_state_machine_arn).apply(
-        lambda arn: arn.replace(":stateMachine:", ":execution:", 1) + ":*"
-    )
-    return [
-        allow(["states:StartExecution"], [on.ingest_state_machine_arn], "StartIngest"),
-        allow(["states:DescribeExecution"], [executions], "SeeIngestAttempts"),
-    ]
+# Read a report's raw file and manifest, write its curated files and the manifest again: nothing
+# else of the lake, so a bug in curation cannot touch raw data.
+_curate = _lake_areas(read=("raw", "manifests"), write=("curated", "manifests"))
+# Data Kiosk: the ledger of the queries this stack created (queries/), and the manifest of a
+# page whose next page it creates (linked to it). Small JSON objects: no multipart upload.
+_query_ledger = _lake_areas(
+    read=("queries", "manifests"), write=("queries", "manifests"), multipart=False
+)
+
+
+def _start_executions(machine: Callable[[Grantables], pulumi.Input[str]], what: str) -> Grant:
+    """StartExecution on one state machine, and DescribeExecution on its executions."""
+
+    def grant(on: Grantables) -> list[Statement]:
+        # A start that finds the item's execution taken reads its status: a failed attempt is
+        # restarted under the next name (adapters/stepfunctions_workflow.py).
+        arn = machine(on)
+        executions = pulumi.Output.from_input(arn).apply(
+            lambda a: a.replace(":stateMachine:", ":execution:", 1) + ":*"
+        )
+        return [
+            allow(["states:StartExecution"], [arn], f"Start{what}"),
+            allow(["states:DescribeExecution"], [executions], f"See{what}Attempts"),
+        ]
+
+    return grant
+
+
+_start_ingest = _start_executions(lambda on: on.ingest_state_machine_arn, "Ingest")
+_start_query_ingest = _start_executions(lambda on: on.query_state_machine_arn, "QueryIngest")
 
 
 def _consume_queue(on: Grantables) -> list[Statement]:
@@ -204,17 +227,33 @@ _GRANTS: dict[str, list[Grant]] = {
     "subscribe": [_lwa_secrets, _settings, _rate_limits],
     "authenticate": [_lwa_secrets, _seal(TOKEN, "kms:Encrypt")],
     "create_report": [_settings, _seal(TOKEN, "kms:Decrypt"), _rate_limits],
-    "process_notification": [_consume_queue, _settings, _lake(write=True), _start_ingest],
+    "process_notification": [
+        _consume_queue,
+        _settings,
+        _lake(write=True),
+        _start_ingest,
+        _start_query_ingest,
+    ],
     "fetch_document": [_seal(TOKEN, "kms:Decrypt"), _seal(URL, "kms:Encrypt"), _rate_limits],
     "store_report": [_seal(URL, "kms:Decrypt"), _lake(write=True)],
     "reconcile": [
         _settings,
         _lake(write=False),
         _start_ingest,
+        _start_query_ingest,
         _invoke_authenticate,
         _invoke_curate,
         _seal(TOKEN, "kms:Decrypt"),
         _rate_limits,
     ],
     "curate_report": [_curate],
+    # Plan (settings), create a page (a sealed token in, the ledger out), fetch a finished one
+    # (its document URL sealed for store_report, as fetch_document does).
+    "run_query": [
+        _settings,
+        _seal(TOKEN, "kms:Decrypt"),
+        _seal(URL, "kms:Encrypt"),
+        _rate_limits,
+        _query_ledger,
+    ],
 }

@@ -1,4 +1,4 @@
-"""The eight Lambda functions: a role, a log group and least-privilege policy for each."""
+"""The Lambda functions (HANDLERS): a role, a log group and least-privilege policy for each."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ OPTIONAL: Mapping[str, tuple[str, ...]] = {
     "store_report": ("max_decompressed_bytes",),
     "reconcile": ("reconcile_hours", "max_ingest_attempts", "curate_function"),
     CURATE: ("stack", *DUCKDB_SETTINGS),
+    "run_query": ("throttle_deadline_hours",),
 }
 
 

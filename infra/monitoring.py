@@ -12,9 +12,10 @@ import pulumi_aws as aws
 from infra.iam import allow, service_role
 
 NAMESPACE = "spapi-lake"  # EMF namespace of wiring/observability.py
-# Executions that ended in ingest-report's CurateFailed state, as their log records them. The
-# state machine's log, not a metric of the curate function: only it knows that the retries are
-# spent, and it also sees a curation that never reached our code (a timeout, out of memory).
+# Executions that ended in a CurateFailed state (ingest-report's or ingest-query's), as their
+# logs record them. The state machines' logs, not a metric of the curate function: only they
+# know that the retries are spent, and they also see a curation that never reached our code
+# (a timeout, out of memory).
 # A metric filter's dimensions can only come from the log line, so each stack gets a namespace.
 CURATE_FAILED_METRIC = "CurateFailed"
 CURATE_FAILED_PATTERN = (
@@ -37,6 +38,7 @@ class MonitoringArgs:
     function_names: Mapping[str, pulumi.Input[str]]
     state_machine_arns: Mapping[str, pulumi.Input[str]]
     ingest_log_group: pulumi.Input[str]  # ingest-report's execution log (level ALL), by name
+    query_log_group: pulumi.Input[str]  # ingest-query's, likewise
     app_secret_id: str
     oldest_message_seconds: int = 3600
     # Rate limits: waiting is normal under load; this much of it means the schedules ask for
@@ -231,19 +233,26 @@ class Monitoring(pulumi.ComponentResource):
     def _curate_failed_alarm(self) -> None:
         args = self._args
         namespace = curate_failed_namespace(args.stack)
-        self.curate_failed_filter = aws.cloudwatch.LogMetricFilter(
-            f"{self._name}-curate-failed",
-            name=f"{args.prefix}-curate-failed",
-            log_group_name=args.ingest_log_group,
-            pattern=CURATE_FAILED_PATTERN,
-            metric_transformation={
-                "name": CURATE_FAILED_METRIC,
-                "namespace": namespace,
-                "value": "1",
-                "unit": "Count",
-            },
-            opts=self._child,
-        )
+        # One metric from both ingest machines' logs, so one alarm covers reports and pages.
+        self.curate_failed_filters = [
+            aws.cloudwatch.LogMetricFilter(
+                f"{self._name}-{slug}",
+                name=f"{args.prefix}-{slug}",
+                log_group_name=log_group,
+                pattern=CURATE_FAILED_PATTERN,
+                metric_transformation={
+                    "name": CURATE_FAILED_METRIC,
+                    "namespace": namespace,
+                    "value": "1",
+                    "unit": "Count",
+                },
+                opts=self._child,
+            )
+            for slug, log_group in (
+                ("curate-failed", args.ingest_log_group),
+                ("query-curate-failed", args.query_log_group),
+            )
+        ]
         self._alarm(
             "curate-failed",
             namespace,
@@ -251,8 +260,8 @@ class Monitoring(pulumi.ComponentResource):
             {},
             0,
             "Sum",
-            "an ingest-report execution ended in CurateFailed: the raw file and manifest are"
-            " kept and reconcile curates the report again; read the execution's cause",
+            "an ingest-report or ingest-query execution ended in CurateFailed: the raw file and"
+            " manifest are kept (reconcile curates a report again); read the execution's cause",
         )
 
     def _rotation_reminder(self) -> None:

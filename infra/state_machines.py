@@ -20,6 +20,7 @@ HANDLERS = (
     "store_report",
     "reconcile",
     "curate_report",
+    "run_query",
 )
 
 # Lambda timeouts the functions are deployed with; infra reads these too, so that every task's
@@ -30,6 +31,7 @@ DEFAULT_LAMBDA_TIMEOUTS: Mapping[str, int] = {
     "fetch_document": 60,
     "store_report": 900,  # streams a whole report into S3
     "curate_report": 900,  # a whole report through DuckDB into Parquet
+    "run_query": 120,  # getQueries to count the partner's running queries, then createQuery
 }
 
 
@@ -55,6 +57,8 @@ FUNCTION_SPECS: Mapping[str, FunctionSpec] = {
     # DuckDB's memory_limit is a share of this (infra/functions.py), so a report of any size
     # spills to /tmp instead of running out of memory; 2048 MB also buys a second vCPU.
     "curate_report": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["curate_report"], 2048, 10),
+    # Data Kiosk: plan, create a page, fetch a finished one (small calls under shared limits).
+    "run_query": FunctionSpec(DEFAULT_LAMBDA_TIMEOUTS["run_query"], 256, 10),
 }
 # Curation's local disk: the raw file, DuckDB's spill and the Parquet file, for reports up to the
 # default decompression ceiling (8 GiB). Lambda's maximum; billed only for the seconds used.
@@ -83,6 +87,9 @@ CURATE_TRANSIENT_ERRORS = ("AwsServiceError",)
 # The execution's error when curation failed: the raw file and manifest stay, an alarm fires
 # (infra/monitoring.py) and reconcile curates the report again later.
 CURATE_FAILED_ERROR = "CurateFailedError"
+# A query the notification called finished is not yet terminal in getQuery: ask again shortly.
+QUERY_NOT_READY_ERRORS = ("QueryNotReadyError",)
+QUERY_NOT_READY_MAX_ATTEMPTS = 5
 
 LAMBDA_MAX_ATTEMPTS = 3
 # Rate limits never spend this budget: a step hands long waits to a Wait state (pacing). What is
@@ -105,6 +112,7 @@ class FunctionArns:
     fetch_document: str
     store_report: str
     curate_report: str
+    run_query: str
     lambda_timeouts: Mapping[str, int] = field(
         default_factory=lambda: dict(DEFAULT_LAMBDA_TIMEOUTS)
     )
@@ -194,7 +202,9 @@ def _wait_for_token(pace_path: str, next_state: str) -> State:
     return {"Type": "Wait", "SecondsPath": f"{pace_path}.waitSeconds", "Next": next_state}
 
 
-def _must_wait(pace_path: str, default: str) -> State:
+def _must_wait(
+    pace_path: str, default: str, brief: str = "WaitBriefly", long: str = "WaitForToken"
+) -> State:
     """A short wait keeps the sealed token (it lives at least 10 minutes after Authenticate);
     a longer one seals a new token after it. A token that expires anyway comes back as a pause
     (AccessTokenExpiredError), which goes through Authenticate too."""
@@ -211,9 +221,9 @@ def _must_wait(pace_path: str, default: str) -> State:
                     {"Variable": f"{pace_path}.ticket", "IsNull": False},
                     {"Variable": f"{pace_path}.authenticate", "BooleanEquals": False},
                 ],
-                "Next": "WaitBriefly",
+                "Next": brief,
             },
-            {"Variable": f"{pace_path}.waiting", "BooleanEquals": True, "Next": "WaitForToken"},
+            {"Variable": f"{pace_path}.waiting", "BooleanEquals": True, "Next": long},
         ],
         "Default": default,
     }
@@ -488,7 +498,7 @@ def ingest_report_definition(
                 ],
                 "Default": "UrlExpired",
             },
-            **_curate_states(tasks),
+            **_curate_states(tasks, "Done"),
             # Only what the caller needs: the token and the sealed URL stay behind.
             "Done": {
                 "Type": "Pass",
@@ -508,9 +518,9 @@ def ingest_report_definition(
     }
 
 
-def _curate_states(tasks: _Tasks) -> dict[str, State]:
-    """After StoreReport: the report's curated tables, for registry types with a stored
-    document (StoreReport's `curate` flag). A failure keeps the raw file and the manifest."""
+def _curate_states(tasks: _Tasks, next_state: str) -> dict[str, State]:
+    """After the store step: the curated tables of a stored document the registry knows (the
+    store step's `curate` flag). A failure keeps the raw file and the manifest."""
     return {
         "MayCurate": {
             "Type": "Choice",
@@ -519,17 +529,370 @@ def _curate_states(tasks: _Tasks) -> dict[str, State]:
             ],
             "Default": "NotCurated",
         },
-        "NotCurated": {"Type": "Pass", "Result": None, "ResultPath": "$.curated", "Next": "Done"},
+        "NotCurated": {
+            "Type": "Pass",
+            "Result": None,
+            "ResultPath": "$.curated",
+            "Next": next_state,
+        },
         "CurateReport": tasks.invoke(
             "curate_report",
             {"manifestKey.$": "$.stored.manifestKey"},
             result={"curatedAt.$": "$.curatedAt", "tables.$": "$.tables"},
             result_path="$.curated",
-            next_state="Done",
+            next_state=next_state,
             on_error="CurateFailed",
             retry=((CURATE_TRANSIENT_ERRORS, CURATE_MAX_ATTEMPTS),),
         ),
         "CurateFailed": _fail_with_cause(CURATE_FAILED_ERROR),
+    }
+
+
+def request_queries_definition(
+    arns: FunctionArns,
+    *,
+    max_concurrency: int = 5,
+    timeout_seconds: int | None = None,
+    retry_interval_seconds: int = 2,
+    max_retry_delay_seconds: int = 60,
+    throttle_deadline_hours: int = DEFAULT_THROTTLE_DEADLINE_HOURS,
+) -> State:
+    """Plan the due Data Kiosk queries, then create each first page: within the shared rate
+    limit and the partner's concurrency limit, waiting in Wait states (never failing for load).
+    Each page's notification then starts ingest-query. A page that could not be created fails
+    the execution with the list, after every other page was created."""
+    if max_concurrency < 1:
+        raise ValueError("max_concurrency must be at least 1")
+    tasks = _Tasks(arns, retry_interval_seconds, max_retry_delay_seconds)
+    sp_api = ((SP_API_TRANSIENT_ERRORS, SP_API_MAX_ATTEMPTS),)
+    per_page = {
+        "Authenticate": tasks.invoke(
+            "authenticate",
+            {"sellerId.$": "$.sellerId"},
+            result={"sealedToken.$": "$.sealedToken"},
+            result_path="$.auth",
+            next_state="Create",
+            on_error="PageFailed",
+            retry=sp_api,
+        ),
+        "Create": tasks.invoke(
+            "run_query",
+            {
+                "action": "create",
+                "sellerId.$": "$.sellerId",
+                "request.$": "$.request",
+                "pace.$": "$.progress.pace",
+                "sealedToken.$": "$.auth.sealedToken",
+            },
+            result={"queryId.$": "$.queryId", "last.$": "$.last", "pace.$": "$.pace"},
+            result_path="$.progress",
+            next_state="MustWait",
+            on_error="PageFailed",
+            retry=sp_api,
+        ),
+        "MustWait": _must_wait("$.progress.pace", "PageCreated"),
+        "WaitBriefly": _wait_for_token("$.progress.pace", "Create"),
+        "WaitForToken": _wait_for_token("$.progress.pace", "Authenticate"),
+        # Neither copies $.auth: the sealed token never reaches the output.
+        "PageCreated": {
+            "Type": "Pass",
+            "Parameters": {
+                "sellerId.$": "$.sellerId",
+                "request.$": "$.request",
+                "queryId.$": "$.progress.queryId",
+            },
+            "End": True,
+        },
+        "PageFailed": {
+            "Type": "Pass",
+            "Parameters": {
+                "sellerId.$": "$.sellerId",
+                "request.$": "$.request",
+                "queryId": None,
+                "error": {"error.$": "$.error.Error", "cause.$": "$.error.Cause"},
+            },
+            "End": True,
+        },
+    }
+    return {
+        "Comment": "Plan Data Kiosk queries, then create each first page (paced, within slots).",
+        "TimeoutSeconds": timeout_seconds or execution_timeout(throttle_deadline_hours),
+        "StartAt": "Plan",
+        "States": {
+            "Plan": tasks.invoke(
+                "run_query",
+                {"action": "plan", "input.$": "$"},
+                result={"pages.$": "$.pages"},
+                result_path="$.plan",
+                next_state="CreatePages",
+                on_error="PlanFailed",
+                retry=sp_api,
+            ),
+            "CreatePages": {
+                "Type": "Map",
+                "ItemsPath": "$.plan.pages",
+                "ItemSelector": {
+                    "sellerId.$": "$$.Map.Item.Value.sellerId",
+                    "request.$": "$$.Map.Item.Value.request",
+                    "progress": {"queryId": None, "last": False, "pace": None},
+                },
+                "MaxConcurrency": max_concurrency,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "Authenticate",
+                    "States": per_page,
+                },
+                "ResultPath": "$.results",
+                "Catch": [
+                    {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "MapFailed"}
+                ],
+                "Next": "Summarise",
+            },
+            "Summarise": tasks.invoke(
+                "run_query",
+                {"action": "summarise", "results.$": "$.results"},
+                result={
+                    "created.$": "$.created",
+                    "failed.$": "$.failed",
+                    "failures.$": "$.failures",
+                },
+                result_path="$.summary",
+                next_state="AllCreated",
+                on_error="MapFailed",
+            ),
+            "AllCreated": {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "Variable": "$.summary.failures",
+                        "NumericGreaterThan": 0,
+                        "Next": "DescribeFailed",
+                    }
+                ],
+                "Default": "Created",
+            },
+            "Created": {
+                "Type": "Pass",
+                "Parameters": {"created.$": "$.summary.created"},
+                "End": True,
+            },
+            "DescribeFailed": {
+                "Type": "Pass",
+                "Parameters": {"cause.$": "States.JsonToString($.summary)"},
+                "Next": "QueriesUncreated",
+            },
+            "QueriesUncreated": {
+                "Type": "Fail",
+                "Error": "QueriesUncreatedError",
+                "CausePath": "$.cause",
+            },
+            "PlanFailed": _fail_with_cause(),
+            "MapFailed": _fail_with_cause(),
+        },
+    }
+
+
+def ingest_query_definition(
+    arns: FunctionArns,
+    *,
+    max_url_refreshes: int = 3,
+    timeout_seconds: int | None = None,
+    retry_interval_seconds: int = 2,
+    max_retry_delay_seconds: int = 60,
+    throttle_deadline_hours: int = DEFAULT_THROTTLE_DEADLINE_HOURS,
+) -> State:
+    """One finished Data Kiosk page (started by its notification, or by reconcile): getQuery
+    and getDocument (paced), download and store the page, curate it, then create the next page
+    (within the partner's slots), whose own notification starts the next execution. A query
+    this stack did not create ends in NotOurs, untouched."""
+    if max_url_refreshes < 0:
+        raise ValueError("max_url_refreshes must not be negative")
+    tasks = _Tasks(arns, retry_interval_seconds, max_retry_delay_seconds)
+    sp_api = ((SP_API_TRANSIENT_ERRORS, SP_API_MAX_ATTEMPTS),)
+    not_ready = ((QUERY_NOT_READY_ERRORS, QUERY_NOT_READY_MAX_ATTEMPTS),)
+    authenticate = {"sellerId.$": "$.sellerId"}
+    return {
+        "Comment": "getQuery and getDocument (paced), store and curate a page, create the next.",
+        "TimeoutSeconds": timeout_seconds or execution_timeout(throttle_deadline_hours),
+        "StartAt": "Start",
+        "States": {
+            "Start": {
+                "Type": "Pass",
+                "Result": {"count": 0},
+                "ResultPath": "$.urlRefreshes",
+                "Next": "Prepare",
+            },
+            "Prepare": {
+                "Type": "Pass",
+                "Result": {"query": None, "context": None, "document": None, "pace": None},
+                "ResultPath": "$.fetched",
+                "Next": "Authenticate",
+            },
+            "Authenticate": tasks.invoke(
+                "authenticate",
+                authenticate,
+                result={"sealedToken.$": "$.sealedToken"},
+                result_path="$.auth",
+                next_state="Fetch",
+                on_error="Failed",
+                retry=sp_api,
+            ),
+            "Fetch": tasks.invoke(
+                "run_query",
+                {
+                    "action": "fetch",
+                    "sellerId.$": "$.sellerId",
+                    "queryId.$": "$.queryId",
+                    "sealedToken.$": "$.auth.sealedToken",
+                    "pace.$": "$.fetched.pace",
+                },
+                result={
+                    "query.$": "$.query",
+                    "context.$": "$.context",
+                    "document.$": "$.document",
+                    "pace.$": "$.pace",
+                },
+                result_path="$.fetched",
+                next_state="MustWait",
+                on_error="Failed",
+                retry=(*sp_api, *not_ready),
+            ),
+            "MustWait": _must_wait("$.fetched.pace", "Ours"),
+            "WaitBriefly": _wait_for_token("$.fetched.pace", "Fetch"),
+            "WaitForToken": _wait_for_token("$.fetched.pace", "Authenticate"),
+            "Ours": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.fetched.context", "IsNull": True, "Next": "NotOurs"}],
+                "Default": "StorePage",
+            },
+            "NotOurs": {
+                "Type": "Pass",
+                "Parameters": {"sellerId.$": "$.sellerId", "queryId.$": "$.queryId", "ours": False},
+                "End": True,
+            },
+            "StorePage": tasks.invoke(
+                "store_report",
+                {
+                    "sellerId.$": "$.sellerId",
+                    "page": {"query.$": "$.fetched.query", "context.$": "$.fetched.context"},
+                    "document.$": "$.fetched.document",
+                },
+                result={
+                    "outcome.$": "$.outcome",
+                    "manifestKey.$": "$.manifestKey",
+                    "dataKey.$": "$.dataKey",
+                    "bytes.$": "$.bytes",
+                    "rows.$": "$.rows",
+                    "curate.$": "$.curate",
+                    "hasNextPage.$": "$.hasNextPage",
+                },
+                result_path="$.stored",
+                next_state="MayCurate",
+                on_error="Failed",
+                retry=((DOWNLOAD_TRANSIENT_ERRORS, DOWNLOAD_MAX_ATTEMPTS),),
+                catch=(
+                    {
+                        "ErrorEquals": [URL_EXPIRED_ERROR],
+                        "ResultPath": "$.error",
+                        "Next": "CountUrlRefresh",
+                    },
+                ),
+            ),
+            "CountUrlRefresh": {
+                "Type": "Pass",
+                "Parameters": {"count.$": "States.MathAdd($.urlRefreshes.count, 1)"},
+                "ResultPath": "$.urlRefreshes",
+                "Next": "MayRefreshUrl",
+            },
+            "MayRefreshUrl": {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "Variable": "$.urlRefreshes.count",
+                        "NumericLessThanEquals": max_url_refreshes,
+                        "Next": "Authenticate",
+                    }
+                ],
+                "Default": "UrlExpired",
+            },
+            **_curate_states(tasks, "MayCreateNext"),
+            "MayCreateNext": {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "Variable": "$.stored.hasNextPage",
+                        "BooleanEquals": True,
+                        "Next": "PrepareNext",
+                    }
+                ],
+                "Default": "Done",
+            },
+            "PrepareNext": {
+                "Type": "Pass",
+                "Result": {"queryId": None, "last": False, "pace": None},
+                "ResultPath": "$.next",
+                "Next": "AuthenticateNext",
+            },
+            "AuthenticateNext": tasks.invoke(
+                "authenticate",
+                authenticate,
+                result={"sealedToken.$": "$.sealedToken"},
+                result_path="$.auth",
+                next_state="CreateNext",
+                on_error="NextFailed",
+                retry=sp_api,
+            ),
+            "CreateNext": tasks.invoke(
+                "run_query",
+                {
+                    "action": "create",
+                    "sellerId.$": "$.sellerId",
+                    "after.$": "$.queryId",
+                    "pace.$": "$.next.pace",
+                    "sealedToken.$": "$.auth.sealedToken",
+                },
+                result={"queryId.$": "$.queryId", "last.$": "$.last", "pace.$": "$.pace"},
+                result_path="$.next",
+                next_state="NextMustWait",
+                on_error="NextFailed",
+                retry=sp_api,
+            ),
+            "NextMustWait": _must_wait(
+                "$.next.pace", "NextCreated", "WaitNextBriefly", "WaitNextForToken"
+            ),
+            "WaitNextBriefly": _wait_for_token("$.next.pace", "CreateNext"),
+            "WaitNextForToken": _wait_for_token("$.next.pace", "AuthenticateNext"),
+            # Only what the caller needs: the token and the sealed URL stay behind.
+            "Done": {
+                "Type": "Pass",
+                "Parameters": {
+                    "sellerId.$": "$.sellerId",
+                    "queryId.$": "$.queryId",
+                    "ours": True,
+                    "stored.$": "$.stored",
+                    "curated.$": "$.curated",
+                    "nextQueryId": None,
+                },
+                "End": True,
+            },
+            "NextCreated": {
+                "Type": "Pass",
+                "Parameters": {
+                    "sellerId.$": "$.sellerId",
+                    "queryId.$": "$.queryId",
+                    "ours": True,
+                    "stored.$": "$.stored",
+                    "curated.$": "$.curated",
+                    "nextQueryId.$": "$.next.queryId",
+                },
+                "End": True,
+            },
+            # The page is stored; reconcile finds its manifest announcing a page never created
+            # and starts this execution again, which creates it then.
+            "NextFailed": _fail_with_cause("NextPageFailedError"),
+            "UrlExpired": _fail_with_cause(URL_EXPIRED_ERROR),
+            "Failed": _fail_with_cause(),
+        },
     }
 
 
@@ -543,7 +906,7 @@ def definitions(
     max_retry_delay_seconds: int = 60,
     throttle_deadline_hours: int = DEFAULT_THROTTLE_DEADLINE_HOURS,
 ) -> dict[str, State]:
-    """Both state machines, keyed by the name the stack gives them."""
+    """Every state machine, keyed by the name the stack gives it."""
     return {
         "request-reports": request_reports_definition(
             arns,
@@ -554,6 +917,22 @@ def definitions(
             throttle_deadline_hours=throttle_deadline_hours,
         ),
         "ingest-report": ingest_report_definition(
+            arns,
+            max_url_refreshes=max_url_refreshes,
+            timeout_seconds=timeout_seconds,
+            retry_interval_seconds=retry_interval_seconds,
+            max_retry_delay_seconds=max_retry_delay_seconds,
+            throttle_deadline_hours=throttle_deadline_hours,
+        ),
+        "request-queries": request_queries_definition(
+            arns,
+            max_concurrency=max_concurrency,
+            timeout_seconds=timeout_seconds,
+            retry_interval_seconds=retry_interval_seconds,
+            max_retry_delay_seconds=max_retry_delay_seconds,
+            throttle_deadline_hours=throttle_deadline_hours,
+        ),
+        "ingest-query": ingest_query_definition(
             arns,
             max_url_refreshes=max_url_refreshes,
             timeout_seconds=timeout_seconds,

@@ -11,7 +11,7 @@ import json
 import runpy
 import sys
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,6 +214,23 @@ def _leaves(value: Any) -> Iterable[str]:
 
 def run(stack: str, config: Mapping[str, str], secret_keys: Sequence[str] = ()) -> Synth:
     """Run infra/__main__.py as `pulumi up` would, with `config`; every resource it declares."""
+    return declare(
+        lambda: runpy.run_path(str(ROOT / "infra"), run_name="__main__"),
+        stack,
+        config,
+        secret_keys,
+    )
+
+
+def declare(
+    program: Callable[[], object],
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    secret_keys: Sequence[str] = (),
+) -> Synth:
+    """Every resource `program` declares under the mocks: the whole program (`run`), or a
+    component built from args alone (its tests need no stack file)."""
+    config = config or {}
     region = config.get("aws:region", "us-east-1")
     synth = Synth(stack, region)
     secrets = [leaf for key in secret_keys for leaf in _leaves(config.get(key, ""))]
@@ -227,7 +244,7 @@ def run(stack: str, config: Mapping[str, str], secret_keys: Sequence[str] = ()) 
         monitor=_Monitor(recorder, synth),
     )
     loop = asyncio.get_event_loop()
-    runpy.run_path(str(ROOT / "infra"), run_name="__main__")
+    program()
     loop.run_until_complete(wait_for_rpcs())
     return synth
 

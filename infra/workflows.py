@@ -1,4 +1,4 @@
-"""The request-reports and ingest-report state machines, and the schedules that start them."""
+"""The state machines (reports and Data Kiosk queries), and the schedules that start them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.iam import allow, encrypted_log_group, service_role
-from infra.state_machines import FunctionArns, definitions
+from infra.state_machines import FunctionArns, State, definitions
 
 # CloudWatch Logs delivery and X-Ray accept no resource ARNs for these actions (AWS docs).
 _LOG_DELIVERY = [
@@ -31,13 +31,27 @@ _TRACES = [
 ]
 
 
-# The functions the state machines invoke.
-_INVOKED = ("authenticate", "create_report", "fetch_document", "store_report", "curate_report")
+# The functions the state machines invoke (FunctionArns' fields); each machine's role may invoke
+# only those its own definition does (`invoked_by`).
+_INVOKED = (
+    "authenticate",
+    "create_report",
+    "fetch_document",
+    "store_report",
+    "curate_report",
+    "run_query",
+)
 
 
 @dataclass(frozen=True)
 class ScheduledReport:
     report_type: str
+    schedule: str
+
+
+@dataclass(frozen=True)
+class ScheduledQuery:
+    name: str  # a Data Kiosk query of the stack file
     schedule: str
 
 
@@ -54,6 +68,7 @@ class WorkflowsArgs:
     reconcile_schedule: str
     # How long a step may wait for SP-API's rate limits; the machines' timeouts cover it.
     throttle_deadline_hours: int
+    queries: Sequence[ScheduledQuery] = ()  # Data Kiosk queries with a schedule
     max_concurrency: int = 5
     max_url_refreshes: int = 3
 
@@ -69,32 +84,33 @@ class Workflows(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         arns = args.function_arns
         definitions_json = pulumi.Output.all(*(arns[h] for h in _INVOKED)).apply(
-            lambda resolved: self._definitions(dict(zip(_INVOKED, resolved, strict=True)))
+            lambda resolved: {
+                machine: json.dumps(body, indent=2)
+                for machine, body in self._definitions(
+                    dict(zip(_INVOKED, resolved, strict=True))
+                ).items()
+            }
         )
+        # The same definitions with each function's handler name for its ARN: what each invokes.
+        self.invoked = {
+            machine: invoked_by(body)
+            for machine, body in self._definitions({h: h for h in _INVOKED}).items()
+        }
         self.machines: dict[str, aws.sfn.StateMachine] = {}
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
-        for machine in ("request-reports", "ingest-report"):
+        for machine in self.invoked:
             self._machine(name, machine, definitions_json.apply(_pick(machine)))
         self._schedules(name)
         self.register_outputs({m: sm.arn for m, sm in self.machines.items()})
 
-    def _definitions(self, arns: Mapping[str, str]) -> dict[str, str]:
+    def _definitions(self, arns: Mapping[str, str]) -> dict[str, State]:
         timeouts = {h: self._args.lambda_timeouts[h] for h in _INVOKED}
-        functions = FunctionArns(
-            authenticate=arns["authenticate"],
-            create_report=arns["create_report"],
-            fetch_document=arns["fetch_document"],
-            store_report=arns["store_report"],
-            curate_report=arns["curate_report"],
-            lambda_timeouts=timeouts,
-        )
-        built = definitions(
-            functions,
+        return definitions(
+            FunctionArns(**{h: arns[h] for h in _INVOKED}, lambda_timeouts=timeouts),
             max_concurrency=self._args.max_concurrency,
             max_url_refreshes=self._args.max_url_refreshes,
             throttle_deadline_hours=self._args.throttle_deadline_hours,
         )
-        return {machine: json.dumps(body, indent=2) for machine, body in built.items()}
 
     def _machine(self, name: str, machine: str, definition: pulumi.Output[str]) -> None:
         args = self._args
@@ -109,13 +125,13 @@ class Workflows(pulumi.ComponentResource):
             args.kms_key_arn,
             self._child,
         )
-        invoked = [args.function_arns[h] for h in _INVOKED]
+        invoked = [args.function_arns[h] for h in self.invoked[machine]]
         role, policy = service_role(
             f"{name}-{machine}",
             f"{full_name}-role",
             "states.amazonaws.com",
             [
-                allow(["lambda:InvokeFunction"], invoked, "InvokeTheWorkflowsFunctions"),
+                allow(["lambda:InvokeFunction"], invoked, "InvokeItsFunctions"),
                 allow(
                     ["kms:Decrypt", "kms:GenerateDataKey"],
                     [args.kms_key_arn],
@@ -153,6 +169,7 @@ class Workflows(pulumi.ComponentResource):
     def _schedules(self, name: str) -> None:
         args = self._args
         request_reports = self.machines["request-reports"].arn
+        request_queries = self.machines["request-queries"].arn
         reconcile = args.function_arns["reconcile"]
         role, policy = service_role(
             f"{name}-scheduler",
@@ -160,6 +177,7 @@ class Workflows(pulumi.ComponentResource):
             "scheduler.amazonaws.com",
             [
                 allow(["states:StartExecution"], [request_reports], "StartRequestReports"),
+                allow(["states:StartExecution"], [request_queries], "StartRequestQueries"),
                 allow(["lambda:InvokeFunction"], [reconcile], "RunReconcile"),
             ],
             self._child,
@@ -180,6 +198,24 @@ class Workflows(pulumi.ComponentResource):
                         "arn": request_reports,
                         "role_arn": role.arn,
                         "input": json.dumps({"reportTypes": [report.report_type]}),
+                        "retry_policy": {"maximum_retry_attempts": 3},
+                    },
+                    opts=after_policy,
+                )
+            )
+        for index, query in enumerate(args.queries):
+            self.schedules.append(
+                aws.scheduler.Schedule(
+                    f"{name}-query-{index}",
+                    name=f"{args.prefix}-query-{index}",
+                    description=f"request Data Kiosk query {query.name}",
+                    schedule_expression=query.schedule,
+                    schedule_expression_timezone="UTC",
+                    flexible_time_window={"mode": "OFF"},
+                    target={
+                        "arn": request_queries,
+                        "role_arn": role.arn,
+                        "input": json.dumps({"queries": [query.name]}),
                         "retry_policy": {"maximum_retry_attempts": 3},
                     },
                     opts=after_policy,
@@ -206,3 +242,20 @@ class Workflows(pulumi.ComponentResource):
 
 def _pick(machine: str) -> Callable[[dict[str, str]], str]:
     return lambda built: built[machine]
+
+
+def invoked_by(definition: State) -> tuple[str, ...]:
+    """The functions a definition's Lambda tasks invoke, nested machines (Map, Parallel)
+    included, in the order they first appear."""
+    found: dict[str, None] = {}
+    for state in definition["States"].values():
+        if state["Type"] == "Task":
+            found[state["Parameters"]["FunctionName"]] = None
+        for nested in (
+            state.get("ItemProcessor"),
+            state.get("Iterator"),
+            *state.get("Branches", []),
+        ):
+            if nested:
+                found.update(dict.fromkeys(invoked_by(nested)))
+    return tuple(found)

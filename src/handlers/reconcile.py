@@ -1,9 +1,11 @@
-"""Lambda `reconcile`: ingest sellers' and vendors' DONE reports whose notification never came."""
+"""Lambda `reconcile`: ingest sellers' and vendors' DONE reports and finished Data Kiosk queries
+whose notification never came."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from domain.datakiosk.reconciling import QueriesReconciled
 from domain.reconciling import sweeps
 from wiring import observability, payloads
 from wiring.runtime import container
@@ -25,6 +27,14 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     reports = catalog.reports(payloads.texts(event, "reportTypes"))
     hours = payloads.number(event, "hours") or services.config.reconcile_hours()
     result = services.reconciler().run_each(sweeps(partners, reports), hours)
+    runs_queries = services.query_catalog().partner_ids()
+    query_partners = sorted({p.seller_id for p in partners} & runs_queries)
+    # No Data Kiosk client at all for a stack without queries.
+    queries = (
+        services.query_reconciler().run(query_partners, hours)
+        if query_partners
+        else QueriesReconciled()
+    )
     summary = {
         "checked": result.checked,
         "started": result.started,
@@ -33,14 +43,26 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "restarted": result.restarted,
         "curating": result.curating,
         "failedSellers": [seller_id for seller_id, _ in result.failures],
+        "queries": {
+            "checked": queries.checked,
+            "started": queries.started,
+            "inLake": queries.in_lake,
+            "alreadyStarted": queries.already_started,
+            "restarted": queries.restarted,
+            "notOurs": queries.not_ours,
+            "curating": queries.curating,
+            "failedSellers": [partner_id for partner_id, _ in queries.failures],
+        },
     }
     observability.metric("ReportsReconciled", result.started)
+    observability.metric("QueriesReconciled", queries.started)
     observability.metric("ReportsCuratedAgain", result.curating)
     observability.restarted(result.restarted)
     observability.log().info(f"reconciled: {result.started} ingests started", extra=summary)
-    for seller_id, error in result.failures:
+    failures = [*result.failures, *queries.failures]
+    for seller_id, error in failures:
         reason = f"{type(error).__name__}: {error}"
         observability.log().error(f"partner {seller_id} not reconciled: {reason}")
-    if result.failures:
-        raise result.failures[0][1]
+    if failures:
+        raise failures[0][1]
     return summary

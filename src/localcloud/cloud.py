@@ -229,6 +229,7 @@ class LocalCloud:
             "SPAPI_LAKE_BUCKET": stack.bucket,
             "SPAPI_LAKE_PREFIX": "",
             "SPAPI_LAKE_INGEST_STATE_MACHINE_ARN": stack.ingest_report_arn,
+            "SPAPI_LAKE_QUERY_STATE_MACHINE_ARN": stack.ingest_query_arn,
             "SPAPI_LAKE_QUEUE_ARN": stack.queue_arn,
             "SPAPI_LAKE_DESTINATION_NAME": f"{stack.prefix}notifications",
             "SPAPI_LAKE_AUTHENTICATE_FUNCTION": f"{stack.prefix}authenticate",
@@ -266,12 +267,15 @@ class LocalCloud:
         return payload
 
     def machine_arn(self, machine: str) -> str:
-        """The stack's `request-reports` or `ingest-report`, or any state machine's ARN."""
+        """The stack's state machine of that name (`request-reports`, `ingest-report`,
+        `request-queries`, `ingest-query`), or any state machine's ARN."""
         if machine.startswith("arn:"):
             return machine
-        if machine == "request-reports":
-            return self.stack.request_reports_arn
-        return self.stack.ingest_report_arn
+        return {
+            "request-reports": self.stack.request_reports_arn,
+            "request-queries": self.stack.request_queries_arn,
+            "ingest-query": self.stack.ingest_query_arn,
+        }.get(machine, self.stack.ingest_report_arn)
 
     def start(self, machine: str, execution_input: Any, name: str | None = None) -> str:
         return str(

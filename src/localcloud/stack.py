@@ -8,6 +8,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.datakiosk.catalog import query_settings
+from domain.datakiosk.definitions import QueryDefinition
 from infra.state_machines import FUNCTION_SPECS, HANDLERS, FunctionArns, definitions
 
 REGION = "us-east-1"
@@ -37,6 +39,8 @@ class StackSpec:
     reports: tuple[dict[str, Any], ...]
     max_receive_count: int = 5
     visibility_timeout: int = 1
+    queries: tuple[QueryDefinition, ...] = ()  # Data Kiosk queries, validated
+    query_concurrency: int = 2
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class Stack:
     seller_secret_prefix: str
     request_reports_arn: str
     ingest_report_arn: str
+    request_queries_arn: str
+    ingest_query_arn: str
     rate_limit_table: str
 
 
@@ -105,10 +111,11 @@ def provision(session: Any, spec: StackSpec) -> Stack:
     ]["QueueArn"]
     settings_path = f"/spapi-lake/{spec.name}"
     ssm = session.client("ssm")
-    for name, value in [("sellers", spec.sellers), ("reports", spec.reports)]:
-        ssm.put_parameter(
-            Name=f"{settings_path}/{name}", Value=json.dumps(value), Type="String", Overwrite=True
-        )
+    settings = {"sellers": json.dumps(spec.sellers), "reports": json.dumps(spec.reports)}
+    if spec.queries:
+        settings.update(query_settings(spec.queries, spec.query_concurrency))
+    for name, text in settings.items():
+        ssm.put_parameter(Name=f"{settings_path}/{name}", Value=text, Type="String", Overwrite=True)
     secrets = session.client("secretsmanager")
     app_secret_id = f"spapi-lake/{spec.name}/app"
     secrets.create_secret(
@@ -154,6 +161,7 @@ def provision(session: Any, spec: StackSpec) -> Stack:
             fetch_document=arns["fetch_document"],
             store_report=arns["store_report"],
             curate_report=arns["curate_report"],
+            run_query=arns["run_query"],
         )
     )
     sfn = session.client("stepfunctions")
@@ -176,6 +184,8 @@ def provision(session: Any, spec: StackSpec) -> Stack:
         seller_secret_prefix=seller_prefix,
         request_reports_arn=machine_arns["request-reports"],
         ingest_report_arn=machine_arns["ingest-report"],
+        request_queries_arn=machine_arns["request-queries"],
+        ingest_query_arn=machine_arns["ingest-query"],
         rate_limit_table=_rate_limit_table(session, prefix, key["Arn"]),
     )
 

@@ -24,6 +24,7 @@ from adapters.s3_lake import S3Lake
 from adapters.sealed_tokens import SealedAccessTokens
 from adapters.secrets_credentials import SecretsManagerCredentials
 from adapters.spapi_client import SpApiClient
+from adapters.spapi_datakiosk import SpApiKioskApi
 from adapters.spapi_notifications import SpApiNotificationsApi
 from adapters.spapi_reports import SpApiReportsApi
 from adapters.ssm_settings import SsmSettings
@@ -32,6 +33,13 @@ from adapters.system_clock import SystemClock
 from domain.authenticating import Authenticator
 from domain.catalog import Catalog, Planner
 from domain.curating import CurateService
+from domain.datakiosk.catalog import QueryCatalog
+from domain.datakiosk.lifecycle import QueryCreator
+from domain.datakiosk.model import KioskDocument, KioskQuery
+from domain.datakiosk.reconciling import QueryReconciler
+from domain.datakiosk.running import QueryStarter
+from domain.datakiosk.stepping import PageCreator, PageFetcher, QueryPlanner
+from domain.datakiosk.storing import PageStorer, QueryLedger
 from domain.dispatching import NotificationDispatcher
 from domain.errors import SpApiLakeError
 from domain.locating import DocumentFetcher
@@ -82,6 +90,15 @@ def accepting(
     return catalog().accepts
 
 
+def accepting_queries(
+    ingest_unconfigured: bool, catalog: Callable[[], QueryCatalog]
+) -> Callable[[str], bool]:
+    """Whose finished queries to ingest: configured partners some query runs for."""
+    if ingest_unconfigured:
+        return lambda owner: True
+    return catalog().runs_queries
+
+
 def duckdb_engine(memory_mb: int, threads: int) -> CurateEngine:
     """Imported on first use: DuckDB is only in the curate function's artifact."""
     from adapters.duckdb_curate import DuckDbCurateEngine
@@ -121,6 +138,26 @@ class NoSpApi:
 
     def open(self, url: str) -> AbstractContextManager[DocumentStream]:
         self._refuse("download")
+
+    def create_query(self, partner_id: str, query: str, pagination_token: str | None = None) -> str:
+        self._refuse("createQuery")
+
+    def get_query(self, partner_id: str, query_id: str) -> KioskQuery:
+        self._refuse("getQuery")
+
+    def get_queries(self, partner_id: str, **filters: Any) -> Iterator[KioskQuery]:
+        self._refuse("getQueries")
+
+    def cancel_query(self, partner_id: str, query_id: str) -> None:
+        self._refuse("cancelQuery")
+
+    def get_document(self, partner_id: str, document_id: str) -> KioskDocument:
+        self._refuse("getDocument")
+
+
+def max_in_flight(catalog: QueryCatalog) -> int:
+    """The stack's queryConcurrency, read when a step is built (settings are cached)."""
+    return catalog.concurrency()
 
 
 class CloudContainer(containers.DeclarativeContainer):
@@ -190,6 +227,7 @@ class CloudContainer(containers.DeclarativeContainer):
         client=stepfunctions,
         state_machine_arn=config.ingest_state_machine_arn,
         max_attempts=config.max_ingest_attempts,
+        query_state_machine_arn=config.query_state_machine_arn,
     )
     no_sp_api = providers.Singleton(NoSpApi)
 
@@ -271,12 +309,16 @@ class CloudContainer(containers.DeclarativeContainer):
     recorder = providers.Factory(
         DocumentStorer, reports=no_sp_api, source=no_sp_api, lake=lake, clock=clock
     )
+    query_catalog = providers.Singleton(QueryCatalog, settings=settings, partners=catalog)
     dispatcher = providers.Factory(
         NotificationDispatcher,
         workflow=workflow,
         recorder=recorder,
         accepts=providers.Callable(accepting, config.ingest_unconfigured, catalog.provider),
         clock=clock,
+        accepts_query=providers.Callable(
+            accepting_queries, config.ingest_unconfigured, query_catalog.provider
+        ),
     )
     curate_function = providers.Singleton(
         curate_trigger, awslambda.provider, config.curate_function
@@ -293,3 +335,45 @@ class CloudContainer(containers.DeclarativeContainer):
         duckdb_engine, config.curate_memory_mb, config.curate_threads
     )
     curator = providers.Factory(CurateService, lake=lake, engine=curate_engine, clock=clock)
+
+    # Data Kiosk (run_query; store_report stores pages with page_storer).
+    kiosk_api = providers.Singleton(SpApiKioskApi, client=spapi)
+    query_ledger = providers.Factory(QueryLedger, lake=lake)
+    query_starter = providers.Factory(
+        QueryStarter,
+        creator=providers.Factory(
+            QueryCreator,
+            api=kiosk_api,
+            max_in_flight=providers.Callable(max_in_flight, query_catalog),
+        ),
+        ledger=query_ledger,
+        lake=lake,
+    )
+    query_planner = providers.Factory(QueryPlanner, catalog=query_catalog, clock=clock)
+    page_creator = providers.Factory(
+        PageCreator,
+        starter=query_starter,
+        api=kiosk_api,
+        ledger=query_ledger,
+        catalog=query_catalog,
+        pacer=pacer,
+    )
+    page_fetcher = providers.Factory(PageFetcher, api=kiosk_api, ledger=query_ledger, pacer=pacer)
+    query_reconciler = providers.Factory(
+        QueryReconciler,
+        api=providers.Singleton(SpApiKioskApi, client=reconcile_client),
+        ledger=query_ledger,
+        lake=lake,
+        workflow=workflow,
+        clock=clock,
+        curate=curate_function,
+    )
+    page_storer = providers.Factory(
+        PageStorer,
+        api=no_sp_api,
+        source=document_source,
+        lake=lake,
+        clock=clock,
+        decompressor=providers.Object(gzip_decompressor),
+        max_decompressed_bytes=config.max_decompressed_bytes,
+    )

@@ -123,6 +123,8 @@ __all__ = [  # the vocabulary tests use through `q.`, from policy/
 ]
 
 Resource = dict[str, Any]
+# Every state machine of a stack, by the name it carries after `spapi-lake-<stack>-`.
+MACHINES = ("request-reports", "ingest-report", "request-queries", "ingest-query")
 INVOCATION = "aws:lambda/invocation:Invocation"
 SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
 SCHEDULE = "aws:scheduler/schedule:Schedule"

@@ -18,7 +18,7 @@ from infra.synth import ROOT, Synth, run, stack_config, stacks, write
 from tests.infra import resources as q
 from tests.workflow.test_definitions import asl_problems
 
-MACHINES = ("request-reports", "ingest-report")
+MACHINES = q.MACHINES
 
 
 def canonical(synth: Synth) -> dict[tuple[str, str], str]:
@@ -295,17 +295,25 @@ def test_ingest_report_curates_after_storing_and_fails_in_curate_failed(synth):
 
 
 def test_an_execution_ending_in_curate_failed_raises_an_alarm(synth):
-    [metric_filter] = synth.of_type(METRIC_FILTER)
-    [ingest] = [
-        m for m in synth.of_type(q.STATE_MACHINE) if q.physical(m).endswith("-ingest-report")
+    """Both ingest machines (reports and Data Kiosk pages) end in CurateFailed when curation
+    fails; a filter on each one's log feeds one metric, and one alarm watches it."""
+    filters = {f["inputs"]["logGroupName"]: f["inputs"] for f in synth.of_type(METRIC_FILTER)}
+    ingests = [
+        m
+        for m in synth.of_type(q.STATE_MACHINE)
+        if q.physical(m).endswith(("-ingest-report", "-ingest-query"))
     ]
-    destination = ingest["inputs"]["loggingConfiguration"]["logDestination"]
-    group = q.log_group_of_arn(synth, destination)
-    inputs = metric_filter["inputs"]
-    assert inputs["logGroupName"] == q.physical(group)
-    assert '$.type = "ExecutionFailed"' in inputs["pattern"]
-    assert '$.details.error = "CurateFailedError"' in inputs["pattern"]
-    metric = inputs["metricTransformation"]
+    groups = [
+        q.physical(q.log_group_of_arn(synth, m["inputs"]["loggingConfiguration"]["logDestination"]))
+        for m in ingests
+    ]
+    assert len(ingests) == 2
+    assert sorted(filters) == sorted(groups)
+    for inputs in filters.values():
+        assert '$.type = "ExecutionFailed"' in inputs["pattern"]
+        assert '$.details.error = "CurateFailedError"' in inputs["pattern"]
+    [metric] = {json.dumps(f["metricTransformation"], sort_keys=True) for f in filters.values()}
+    metric = json.loads(metric)
     [alarm] = [
         a
         for a in synth.of_type(q.ALARM)
@@ -315,3 +323,14 @@ def test_an_execution_ending_in_curate_failed_raises_an_alarm(synth):
     assert alarm["inputs"]["threshold"] == 0
     assert alarm["inputs"]["comparisonOperator"] == "GreaterThanThreshold"
     assert alarm["inputs"]["alarmActions"]
+
+
+def test_ingest_query_curates_each_stored_page_and_fails_in_curate_failed(synth):
+    definition = synth.state_machines()["ingest-query"]
+    states = definition["States"]
+    assert states["StorePage"]["Next"] == "MayCurate"
+    assert states["CurateReport"]["Catch"][-1]["Next"] == "CurateFailed"
+    assert states["CurateFailed"]["Error"] == "CurateFailedError"
+    assert q.invoked_function(states["CurateReport"]) == q.function_arn(
+        synth, q.functions(synth)[CURATE]
+    )

@@ -17,7 +17,7 @@ SETTINGS = {
     "throttle_deadline_hours": (
         "throttleDeadlineHours",
         "SPAPI_LAKE_THROTTLE_DEADLINE_HOURS",
-        {"create_report", "fetch_document"},
+        {"create_report", "fetch_document", "run_query"},
     ),
     "max_ingest_attempts": (
         "maxIngestAttempts",
@@ -54,7 +54,7 @@ def test_the_table_has_the_layout_the_adapter_reads_and_writes(synth):
     assert "rangeKey" not in inputs
     assert inputs["attributes"] == [{"name": "bucket", "type": "S"}]
     assert inputs["ttl"] == {"attributeName": "expires_at", "enabled": True}
-    for handler in ("subscribe", "create_report", "fetch_document", "reconcile"):
+    for handler in ("subscribe", "create_report", "fetch_document", "reconcile", "run_query"):
         function = q.functions(synth)[handler]
         assert variables(function)["SPAPI_LAKE_RATE_LIMIT_TABLE"] == q.physical(table), handler
 
@@ -74,7 +74,7 @@ def test_every_function_names_its_stack_so_its_metrics_reach_the_stacks_alarms(s
         assert variables(function)["SPAPI_LAKE_STACK"] == synth.stack, handler
 
 
-def test_both_machines_outlast_the_throttle_deadline(synth):
+def test_every_machine_outlasts_the_throttle_deadline(synth):
     deadline = option(synth, "throttle_deadline_hours") * 3600
     for machine, definition in synth.state_machines().items():
         assert definition["TimeoutSeconds"] > deadline, machine
@@ -89,6 +89,7 @@ def test_a_longer_deadline_and_fewer_attempts_reach_the_functions_and_the_machin
     synth = run("dev", config)
     functions = q.functions(synth)
     assert variables(functions["fetch_document"])["SPAPI_LAKE_THROTTLE_DEADLINE_HOURS"] == "72"
+    assert variables(functions["run_query"])["SPAPI_LAKE_THROTTLE_DEADLINE_HOURS"] == "72"
     assert variables(functions["reconcile"])["SPAPI_LAKE_MAX_INGEST_ATTEMPTS"] == "2"
     for machine, definition in synth.state_machines().items():
         assert definition["TimeoutSeconds"] > 72 * 3600, machine

@@ -98,11 +98,27 @@ def all_role_statements(synth: Synth) -> list[tuple[q.Resource, q.Statement]]:
     return [(role, s) for role in synth.of_type(ROLE) for s in q.role_statements(synth, role)]
 
 
-def ingest_machine(synth: Synth) -> q.Resource:
-    [machine] = [
-        m for m in synth.of_type(STATE_MACHINE) if q.physical(m).endswith("-ingest-report")
+def machine_named(synth: Synth, machine: str) -> q.Resource:
+    """A state machine by the name it carries after `spapi-lake-<stack>-`."""
+    [found] = [
+        m
+        for m in synth.of_type(STATE_MACHINE)
+        if q.physical(m) == f"spapi-lake-{synth.stack}-{machine}"
     ]
-    return machine
+    return found
+
+
+def executions_of(machine_arn: str) -> str:
+    return machine_arn.replace(":stateMachine:", ":execution:") + ":*"
+
+
+def start_grants(synth: Synth, handler: str) -> list[tuple[list[str], list[str]]]:
+    """A function's Step Functions statements: (actions, resources), in order."""
+    return [
+        (q.actions(s), q.as_list(s["Resource"]))
+        for s in q.role_statements(synth, role_of(synth, handler))
+        if any(a.startswith("states:") for a in q.actions(s))
+    ]
 
 
 def alarm_topic_arn(synth: Synth) -> str:
@@ -277,27 +293,26 @@ def test_rule_10_the_mapping_reports_batch_item_failures_within_reserved_concurr
     assert 2 <= maximum <= consumer["inputs"]["reservedConcurrentExecutions"]
 
 
-def test_rule_11_notifications_start_ingests_of_exactly_the_ingest_machine(synth):
+def test_rule_11_notifications_start_ingests_of_exactly_the_ingest_machines(synth):
     """Rule 11, static part: process_notification may call states:StartExecution on the
-    ingest-report machine and states:DescribeExecution on its executions, nothing else in Step
-    Functions, and is told that machine's ARN.
+    ingest-report machine (a report's notification) and on the ingest-query machine (a Data
+    Kiosk query's), and states:DescribeExecution on their executions, nothing else in Step
+    Functions, and is told both machines' ARNs.
     The runtime part (execution name from seller + reportId; ExecutionAlreadyExists counts as
     success) is tested in tests/workflow/test_pipeline.py::test_a_duplicate_notification_is_
     ingested_once and tests/integration/aws/test_stepfunctions_workflow.py (next test)."""
-    ingest = q.state_machine_arn(synth, ingest_machine(synth))
+    ingest = q.state_machine_arn(synth, machine_named(synth, "ingest-report"))
+    query_ingest = q.state_machine_arn(synth, machine_named(synth, "ingest-query"))
     function = q.functions(synth)["process_notification"]
-    states = [
-        s
-        for s in q.role_statements(synth, q.function_role(synth, function))
-        if any(a.startswith("states:") for a in q.actions(s))
-    ]
-    executions = ingest.replace(":stateMachine:", ":execution:") + ":*"
-    assert [(q.actions(s), q.as_list(s["Resource"])) for s in states] == [
+    assert start_grants(synth, "process_notification") == [
         (["states:StartExecution"], [ingest]),
         # The status of an earlier attempt, to restart a failed one (and only ingest's).
-        (["states:DescribeExecution"], [executions]),
+        (["states:DescribeExecution"], [executions_of(ingest)]),
+        (["states:StartExecution"], [query_ingest]),
+        (["states:DescribeExecution"], [executions_of(query_ingest)]),
     ]
     assert variables(function)["SPAPI_LAKE_INGEST_STATE_MACHINE_ARN"] == ingest
+    assert variables(function)["SPAPI_LAKE_QUERY_STATE_MACHINE_ARN"] == query_ingest
 
 
 def test_rule_11_duplicate_delivery_is_covered_by_the_runtime_tests():
@@ -380,7 +395,7 @@ def test_rule_14_functions_are_invoked_through_roles_so_no_resource_policy_exist
 
 
 def test_rule_15_each_function_has_a_role_of_its_own(synth):
-    """Rule 15: seven functions, seven roles, each role used by one function and trusted
+    """Rule 15: one role per function (HANDLERS), each used by that function alone and trusted
     by Lambda only; no role of a function runs anything else."""
     functions = q.functions(synth)
     roles = [f["inputs"]["role"] for f in functions.values()]
@@ -503,7 +518,7 @@ def test_rule_17_every_machine_logs_all_to_a_pre_created_kms_encrypted_log_group
     Execution data is included only because no state carries a secret unsealed (rule 20's
     tests); were it off, CKV_AWS_285 would be suppressed with that reason."""
     machines = synth.of_type(STATE_MACHINE)
-    assert len(machines) == 2
+    assert len(machines) == len(q.MACHINES)
     for machine in machines:
         logging = machine["inputs"]["loggingConfiguration"]
         assert logging["level"] == "ALL", machine["name"]
@@ -735,7 +750,7 @@ def test_only_the_functions_calling_sp_api_touch_the_rate_limit_table_and_only_i
         if variables(function).get("SPAPI_LAKE_RATE_LIMIT_TABLE") == q.physical(table)
     }
     assert callers == {h for h in HANDLERS if "rate_limit_table" in NEEDS[h]}
-    assert callers == {"subscribe", "create_report", "fetch_document", "reconcile"}
+    assert callers == {"subscribe", "create_report", "fetch_document", "reconcile", "run_query"}
     granted = {
         role["name"]: (sorted(q.actions(s)), q.as_list(s["Resource"]))
         for role, s in all_role_statements(synth)
@@ -833,7 +848,7 @@ def test_rule_25_every_function_and_machine_has_a_pre_created_log_group(synth):
     for machine in synth.of_type(STATE_MACHINE):
         destination = machine["inputs"]["loggingConfiguration"]["logDestination"]
         wanted.append(q.physical(q.log_group_of_arn(synth, destination)))
-    assert len(wanted) == len(HANDLERS) + 2
+    assert len(wanted) == len(HANDLERS) + len(q.MACHINES)
     for name in wanted:
         group = q.log_group_named(synth, name)["inputs"]
         assert group["retentionInDays"] == retention(synth), name

@@ -21,6 +21,7 @@ ARNS = FunctionArns(
             "fetch_document",
             "store_report",
             "curate_report",
+            "run_query",
         )
     }
 )

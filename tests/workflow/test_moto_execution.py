@@ -27,6 +27,7 @@ ARNS = FunctionArns(
     fetch_document=function_arn("fetch_document"),
     store_report=function_arn("store_report"),
     curate_report=function_arn("curate_report"),
+    run_query=function_arn("run_query"),
 )
 # moto really sleeps between retries; 1 s is the least Step Functions accepts.
 FAST = {"retry_interval_seconds": 1, "max_retry_delay_seconds": 1}

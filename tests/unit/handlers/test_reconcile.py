@@ -18,6 +18,7 @@ RESULT_FIELDS = {
     "restarted",
     "failedSellers",
     "curating",
+    "queries",  # the Data Kiosk sweep: none here, the stack runs no queries
 }
 
 
