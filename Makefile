@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen --all-extras
 .PHONY: help install demo demo-aws test lint typecheck pytest bench load sandbox package synth clean
 
 help:
-	@echo "make demo      ingest sample reports from the local simulator into ./lake"
+	@echo "make demo      sample reports and a Data Kiosk query from the local simulator into ./lake"
 	@echo "make demo-aws  the serverless flow on one machine: moto, simulator, state machines"
 	@echo "make test      ruff, mypy and the whole pytest suite"
 	@echo "make bench     storage-path, rate-limiter and curation benchmarks (prints figures)"

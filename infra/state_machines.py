@@ -252,15 +252,7 @@ def request_reports_definition(
     tasks = _Tasks(arns, retry_interval_seconds, max_retry_delay_seconds)
     sp_api = ((SP_API_TRANSIENT_ERRORS, SP_API_MAX_ATTEMPTS),)
     per_group = {
-        "Authenticate": tasks.invoke(
-            "authenticate",
-            {"sellerId.$": "$.sellerId"},
-            result={"sealedToken.$": "$.sealedToken"},
-            result_path="$.auth",
-            next_state="Place",
-            on_error="GroupFailed",
-            retry=sp_api,
-        ),
+        "Authenticate": _authenticate(tasks, "Place", on_error="GroupFailed"),
         "Place": tasks.invoke(
             "create_report",
             {
@@ -411,28 +403,14 @@ def ingest_report_definition(
         "TimeoutSeconds": timeout_seconds or execution_timeout(throttle_deadline_hours),
         "StartAt": "Start",
         "States": {
-            # A counter object rather than a bare number: Parameters must produce an object.
-            "Start": {
-                "Type": "Pass",
-                "Result": {"count": 0},
-                "ResultPath": "$.urlRefreshes",
-                "Next": "Prepare",
-            },
+            "Start": _count_url_refreshes_from_zero("Prepare"),
             "Prepare": {
                 "Type": "Pass",
                 "Result": {"report": None, "document": None, "pace": None},
                 "ResultPath": "$.fetched",
                 "Next": "Authenticate",
             },
-            "Authenticate": tasks.invoke(
-                "authenticate",
-                {"sellerId.$": "$.sellerId"},
-                result={"sealedToken.$": "$.sealedToken"},
-                result_path="$.auth",
-                next_state="FetchDocument",
-                on_error="Failed",
-                retry=sp_api,
-            ),
+            "Authenticate": _authenticate(tasks, "FetchDocument", on_error="Failed"),
             "FetchDocument": tasks.invoke(
                 "fetch_document",
                 {
@@ -479,25 +457,8 @@ def ingest_report_definition(
                     },
                 ),
             ),
-            "CountUrlRefresh": {
-                "Type": "Pass",
-                "Parameters": {"count.$": "States.MathAdd($.urlRefreshes.count, 1)"},
-                "ResultPath": "$.urlRefreshes",
-                "Next": "MayRefreshUrl",
-            },
-            "MayRefreshUrl": {
-                "Type": "Choice",
-                "Choices": [
-                    {
-                        "Variable": "$.urlRefreshes.count",
-                        "NumericLessThanEquals": max_url_refreshes,
-                        # Through Authenticate: the sealed token may be older than the URL. The
-                        # report stays in $.fetched, so only getReportDocument runs again.
-                        "Next": "Authenticate",
-                    }
-                ],
-                "Default": "UrlExpired",
-            },
+            # The report stays in $.fetched, so only getReportDocument runs again.
+            **_url_refresh_states(max_url_refreshes),
             **_curate_states(tasks, "Done"),
             # Only what the caller needs: the token and the sealed URL stay behind.
             "Done": {
@@ -514,6 +475,54 @@ def ingest_report_definition(
             },
             "UrlExpired": _fail_with_cause(URL_EXPIRED_ERROR),
             "Failed": _fail_with_cause(),
+        },
+    }
+
+
+def _authenticate(tasks: _Tasks, next_state: str, *, on_error: str) -> State:
+    """A fresh sealed access token for `$.sellerId` at `$.auth` (never in the output)."""
+    return tasks.invoke(
+        "authenticate",
+        {"sellerId.$": "$.sellerId"},
+        result={"sealedToken.$": "$.sealedToken"},
+        result_path="$.auth",
+        next_state=next_state,
+        on_error=on_error,
+        retry=((SP_API_TRANSIENT_ERRORS, SP_API_MAX_ATTEMPTS),),
+    )
+
+
+def _count_url_refreshes_from_zero(next_state: str) -> State:
+    # A counter object rather than a bare number: Parameters must produce an object.
+    return {
+        "Type": "Pass",
+        "Result": {"count": 0},
+        "ResultPath": "$.urlRefreshes",
+        "Next": next_state,
+    }
+
+
+def _url_refresh_states(max_url_refreshes: int) -> dict[str, State]:
+    """After a store step's DocumentUrlExpiredError: count it, and go back for a fresh URL
+    through Authenticate (the sealed token may be older than the URL), at most
+    `max_url_refreshes` times; then UrlExpired."""
+    return {
+        "CountUrlRefresh": {
+            "Type": "Pass",
+            "Parameters": {"count.$": "States.MathAdd($.urlRefreshes.count, 1)"},
+            "ResultPath": "$.urlRefreshes",
+            "Next": "MayRefreshUrl",
+        },
+        "MayRefreshUrl": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.urlRefreshes.count",
+                    "NumericLessThanEquals": max_url_refreshes,
+                    "Next": "Authenticate",
+                }
+            ],
+            "Default": "UrlExpired",
         },
     }
 
@@ -566,15 +575,7 @@ def request_queries_definition(
     tasks = _Tasks(arns, retry_interval_seconds, max_retry_delay_seconds)
     sp_api = ((SP_API_TRANSIENT_ERRORS, SP_API_MAX_ATTEMPTS),)
     per_page = {
-        "Authenticate": tasks.invoke(
-            "authenticate",
-            {"sellerId.$": "$.sellerId"},
-            result={"sealedToken.$": "$.sealedToken"},
-            result_path="$.auth",
-            next_state="Create",
-            on_error="PageFailed",
-            retry=sp_api,
-        ),
+        "Authenticate": _authenticate(tasks, "Create", on_error="PageFailed"),
         "Create": tasks.invoke(
             "run_query",
             {
@@ -710,33 +711,19 @@ def ingest_query_definition(
     tasks = _Tasks(arns, retry_interval_seconds, max_retry_delay_seconds)
     sp_api = ((SP_API_TRANSIENT_ERRORS, SP_API_MAX_ATTEMPTS),)
     not_ready = ((QUERY_NOT_READY_ERRORS, QUERY_NOT_READY_MAX_ATTEMPTS),)
-    authenticate = {"sellerId.$": "$.sellerId"}
     return {
         "Comment": "getQuery and getDocument (paced), store and curate a page, create the next.",
         "TimeoutSeconds": timeout_seconds or execution_timeout(throttle_deadline_hours),
         "StartAt": "Start",
         "States": {
-            "Start": {
-                "Type": "Pass",
-                "Result": {"count": 0},
-                "ResultPath": "$.urlRefreshes",
-                "Next": "Prepare",
-            },
+            "Start": _count_url_refreshes_from_zero("Prepare"),
             "Prepare": {
                 "Type": "Pass",
                 "Result": {"query": None, "context": None, "document": None, "pace": None},
                 "ResultPath": "$.fetched",
                 "Next": "Authenticate",
             },
-            "Authenticate": tasks.invoke(
-                "authenticate",
-                authenticate,
-                result={"sealedToken.$": "$.sealedToken"},
-                result_path="$.auth",
-                next_state="Fetch",
-                on_error="Failed",
-                retry=sp_api,
-            ),
+            "Authenticate": _authenticate(tasks, "Fetch", on_error="Failed"),
             "Fetch": tasks.invoke(
                 "run_query",
                 {
@@ -798,23 +785,7 @@ def ingest_query_definition(
                     },
                 ),
             ),
-            "CountUrlRefresh": {
-                "Type": "Pass",
-                "Parameters": {"count.$": "States.MathAdd($.urlRefreshes.count, 1)"},
-                "ResultPath": "$.urlRefreshes",
-                "Next": "MayRefreshUrl",
-            },
-            "MayRefreshUrl": {
-                "Type": "Choice",
-                "Choices": [
-                    {
-                        "Variable": "$.urlRefreshes.count",
-                        "NumericLessThanEquals": max_url_refreshes,
-                        "Next": "Authenticate",
-                    }
-                ],
-                "Default": "UrlExpired",
-            },
+            **_url_refresh_states(max_url_refreshes),
             **_curate_states(tasks, "MayCreateNext"),
             "MayCreateNext": {
                 "Type": "Choice",
@@ -833,15 +804,7 @@ def ingest_query_definition(
                 "ResultPath": "$.next",
                 "Next": "AuthenticateNext",
             },
-            "AuthenticateNext": tasks.invoke(
-                "authenticate",
-                authenticate,
-                result={"sealedToken.$": "$.sealedToken"},
-                result_path="$.auth",
-                next_state="CreateNext",
-                on_error="NextFailed",
-                retry=sp_api,
-            ),
+            "AuthenticateNext": _authenticate(tasks, "CreateNext", on_error="NextFailed"),
             "CreateNext": tasks.invoke(
                 "run_query",
                 {

@@ -1,4 +1,5 @@
-"""`make demo-aws`: subscribe, request a seller's and a vendor's reports, ingest them on moto."""
+"""`make demo-aws`: subscribe, request a seller's and a vendor's reports and the seller's Data Kiosk
+query, ingest them on moto."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from localcloud.cloud import LocalCloud
+from adapters.graphql_queries import GraphQlQueryValidator, query_files
+from domain.datakiosk.definitions import QueryDefinition, parse_queries
+from domain.planning import Seller
+from localcloud.cloud import DEMO_SPEC, LocalCloud
 from localcloud.dispatch import FunctionStats
 from localcloud.executions import Execution
 
@@ -32,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     console = Console()
     with console.status("starting moto, the SP-API simulator and the stack…"):
-        cloud = LocalCloud(time_scale=args.time_scale, poll_queue=True).__enter__()
+        spec = replace(DEMO_SPEC, queries=demo_queries())
+        cloud = LocalCloud(spec, time_scale=args.time_scale, poll_queue=True).__enter__()
     try:
         console.print(
             f"moto server {cloud.moto_url} · SP-API simulator {cloud.sim_server.url}"
@@ -54,12 +61,21 @@ def main(argv: list[str] | None = None) -> int:
         )
         with console.status("notifications → process_notification → ingest-report…"):
             ingests = cloud.settle(timeout=120)
+        with console.status("request-queries, then ingest-query page by page…"):
+            queried = cloud.wait(cloud.start("request-queries", {}))
+            pages = last_pages(cloud, len((queried.output or {}).get("created", [])))
+        created = (queried.output or {}).get("created", [])
+        console.print(
+            f"[cyan]request-queries[/] {queried.status}: {len(created)} Data Kiosk queries created"
+        )
+        ingests = [*ingests, queried, *pages]
         console.print(executions_table([requested, *ingests]))
         console.print(functions_table(cloud.dispatcher.stats()))
         objects = cloud.objects()
         console.print(objects_table(objects, cloud.stack.key_arn))
         elapsed = time.monotonic() - started
         ok = requested.status == "SUCCEEDED" and all(e.status == "SUCCEEDED" for e in ingests)
+        ok = ok and len(pages) >= 2  # the demo query has two pages
         console.print(
             f"{'[green]all executions succeeded' if ok else '[red]some executions failed'}[/]"
             f" · {len(objects)} objects in s3://{cloud.stack.bucket} · {elapsed:.1f} s"
@@ -67,6 +83,31 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if ok and objects else 1
     finally:
         cloud.close()
+
+
+def last_pages(cloud: LocalCloud, queries: int, timeout: float = 120) -> list[Execution]:
+    """The ingest-query executions, once each query's last page is in (a page's notification
+    comes only when Amazon, here the simulator, has finished it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        cloud.settle(timeout=max(1.0, deadline - time.monotonic()))
+        pages = cloud.executions("ingest-query")
+        done = [p for p in pages if p.status != "RUNNING"]
+        last = [p for p in done if (p.output or {}).get("nextQueryId") is None]
+        if (len(last) >= queries and len(done) == len(pages)) or time.monotonic() > deadline:
+            return pages
+        time.sleep(0.2)
+
+
+def demo_queries() -> tuple[QueryDefinition, ...]:
+    """The committed sales-and-traffic-by-date query, for the demo seller, validated as a stack
+    file's would be."""
+    root = Path(__file__).resolve().parents[2]
+    demo = DEMO_SPEC.sellers[0]
+    seller = Seller(demo["name"], demo["sellerId"], tuple(demo["marketplaces"]))
+    raw = [{"name": "sales_traffic_by_date", "file": "queries/sales_traffic_by_date.graphql",
+            "window": "P3D"}]  # fmt: skip
+    return parse_queries(raw, "queries", [seller], query_files(root), GraphQlQueryValidator())
 
 
 def partners_summary(subscriptions: list[dict[str, Any]]) -> str:

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from domain.authenticating import DOCUMENT_URL
 from domain.datakiosk.model import KioskDocument, KioskQuery, QueryStatus
 from domain.datakiosk.stepping import PageRequest
 from domain.datakiosk.storing import PageContext, StoredPage
+from domain.model import ReportDocument
 from domain.ports import Sealer
+from wiring import payloads
 from wiring.payloads import Json, PayloadError, _time, iso, optional_text, text
 
 
@@ -88,23 +89,15 @@ def context_from_json(data: Any) -> PageContext:
 
 
 def document_to_json(document: KioskDocument | None, sealer: Sealer) -> Json | None:
-    """The URL is a bearer secret: it leaves the function sealed (rule 20)."""
+    """Sealed as a report's (rule 20); Data Kiosk gives compression only by Content-Encoding."""
     if document is None:
         return None
-    return {
-        "documentId": document.document_id,
-        "sealedUrl": sealer.seal(document.url, DOCUMENT_URL),
-    }
+    return payloads.document_to_json(ReportDocument(document.document_id, document.url), sealer)
 
 
 def document_from_json(data: Any, sealer: Sealer) -> KioskDocument | None:
-    if data is None:
-        return None
-    if not isinstance(data, Mapping):
-        raise PayloadError("event field document must be an object or null")
-    return KioskDocument(
-        text(data, "documentId"), sealer.unseal(text(data, "sealedUrl"), DOCUMENT_URL)
-    )
+    found = payloads.document_from_json(data, sealer)
+    return None if found is None else KioskDocument(found.document_id, found.url)
 
 
 def stored_to_json(stored: StoredPage, curate: bool) -> Json:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from domain.planning import Seller
 from localcloud.cloud import DEMO_SPEC, LocalCloud
 from sandbox.settings import DEMO_SELLER_ID
 from sandbox.simulator import SimulatorConfig
+from tests.workflow.cloud_faults import lost_notifications
 from tests.workflow.moto_lambda import SECRET_MARKERS
 
 pytestmark = pytest.mark.timeout(300)
@@ -92,22 +92,6 @@ def _no_secrets(executions):
         text = json.dumps([execution.input, execution.output, execution.cause])
         for marker in SECRET_MARKERS:
             assert marker not in text, (execution.arn, marker)
-
-
-@contextmanager
-def lost_notifications(cloud):
-    """The queue hands each message over and it is gone without an ingest."""
-    dropped: list[str] = []
-
-    def drop(event, context):
-        dropped.extend(record["body"] for record in event["Records"])
-        return {"batchItemFailures": []}
-
-    cloud.dispatcher.overrides["process_notification"] = drop
-    try:
-        yield dropped
-    finally:
-        cloud.dispatcher.overrides.pop("process_notification", None)
 
 
 def test_subscribe_covers_data_kiosk_notifications(cloud):

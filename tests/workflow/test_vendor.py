@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -16,6 +15,7 @@ import pytest
 from localcloud.cloud import DEMO_SPEC, DEMO_VENDOR_SALES, LocalCloud
 from sandbox.settings import DEMO_SELLER_ID, DEMO_VENDOR_ID, DEMO_VENDOR_MARKETPLACE
 from sandbox.simulator import SimulatorConfig
+from tests.workflow.cloud_faults import lost_notifications
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -54,23 +54,6 @@ def _notification(cloud, report_id, timeout=10.0):
                 return details
         assert time.monotonic() < deadline, "the notification was never sent"
         time.sleep(0.05)
-
-
-@contextmanager
-def lost_notifications(cloud):
-    """The queue hands each message over and it is gone without an ingest (acknowledged by a
-    consumer that drops it): the bodies dropped."""
-    dropped: list[str] = []
-
-    def drop(event, context):
-        dropped.extend(record["body"] for record in event["Records"])
-        return {"batchItemFailures": []}
-
-    cloud.dispatcher.overrides["process_notification"] = drop
-    try:
-        yield dropped
-    finally:
-        cloud.dispatcher.overrides.pop("process_notification", None)
 
 
 def _ingests_for(cloud, report_id):
