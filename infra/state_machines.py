@@ -90,6 +90,10 @@ CURATE_FAILED_ERROR = "CurateFailedError"
 # A query the notification called finished is not yet terminal in getQuery: ask again shortly.
 QUERY_NOT_READY_ERRORS = ("QueryNotReadyError",)
 QUERY_NOT_READY_MAX_ATTEMPTS = 5
+# A page's context is recorded just after createQuery returns; its notification can come first.
+# Past these attempts (about 30 s) the query is not this stack's: NotOurs.
+QUERY_CONTEXT_MISSING = "QueryContextMissingError"
+QUERY_CONTEXT_MAX_ATTEMPTS = 4
 
 LAMBDA_MAX_ATTEMPTS = 3
 # Rate limits never spend this budget: a step hands long waits to a Wait state (pacing). What is
@@ -742,16 +746,18 @@ def ingest_query_definition(
                 result_path="$.fetched",
                 next_state="MustWait",
                 on_error="Failed",
-                retry=(*sp_api, *not_ready),
+                retry=(*sp_api, *not_ready, ((QUERY_CONTEXT_MISSING,), QUERY_CONTEXT_MAX_ATTEMPTS)),
+                catch=(
+                    {
+                        "ErrorEquals": [QUERY_CONTEXT_MISSING],
+                        "ResultPath": "$.error",
+                        "Next": "NotOurs",
+                    },
+                ),
             ),
-            "MustWait": _must_wait("$.fetched.pace", "Ours"),
+            "MustWait": _must_wait("$.fetched.pace", "StorePage"),
             "WaitBriefly": _wait_for_token("$.fetched.pace", "Fetch"),
             "WaitForToken": _wait_for_token("$.fetched.pace", "Authenticate"),
-            "Ours": {
-                "Type": "Choice",
-                "Choices": [{"Variable": "$.fetched.context", "IsNull": True, "Next": "NotOurs"}],
-                "Default": "StorePage",
-            },
             "NotOurs": {
                 "Type": "Pass",
                 "Parameters": {"sellerId.$": "$.sellerId", "queryId.$": "$.queryId", "ours": False},

@@ -171,6 +171,11 @@ class QueryNotReadyError(SpApiLakeError):
     """A Data Kiosk query is still IN_QUEUE or IN_PROGRESS. Ask again later."""
 
 
+class QueryContextMissingError(SpApiLakeError):
+    """A finished Data Kiosk query has no context in the ledger: its creator may still be
+    recording it (ask again shortly), or this stack did not create it (leave it alone)."""
+
+
 class QueryTimeoutError(SpApiLakeError):
     """A Data Kiosk query did not finish (or no slot freed up) within the wait budget."""
 

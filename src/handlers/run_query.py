@@ -17,8 +17,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     | "after", "pace"} → {"queryId" | null, "last", "pace"}: `pace.waiting` asks the workflow to
     wait (a rate limit, or no free Data Kiosk slot) and call again, `last` says `after` was the
     last page; {"action": "fetch", "sellerId", "queryId", "sealedToken", "pace"} → {"query",
-    "context", "document", "pace"}, context null for a query this stack did not create. Raises
-    QueryNotReadyError (retried), QueryDeadlineError, ThrottleDeadlineError and the KioskApi
+    "context", "document", "pace"}. Raises QueryNotReadyError (retried), QueryContextMissingError
+    (a query without a recorded context: retried, then left alone), QueryDeadlineError,
+    ThrottleDeadlineError and the KioskApi
     errors (ThrottledError and SpApiServerError are retried by the workflow); {"action":
     "summarise", "results"} → {"created", "failed", "failures"} out of the created pages."""
     services = container(FUNCTION)

@@ -25,7 +25,12 @@ from domain.datakiosk.stepping import (
     QueryPlanner,
 )
 from domain.datakiosk.storing import PageContext, PageStorer, QueryLedger
-from domain.errors import ConfigError, QueryDeadlineError, SpApiServerError
+from domain.errors import (
+    ConfigError,
+    QueryContextMissingError,
+    QueryDeadlineError,
+    SpApiServerError,
+)
 from domain.pacing import Pacer
 from tests.fakes import (
     FakeClock,
@@ -263,13 +268,12 @@ def test_a_finished_page_is_fetched_with_its_document_and_context() -> None:
     assert fetched.context == world.ledger.context(PARTNER, "q1")
 
 
-def test_a_query_this_stack_did_not_create_is_left_alone() -> None:
+def test_a_query_without_a_recorded_context_is_refused_for_the_workflow_to_retry() -> None:
     world = World()
     world.api.add(q("foreign", data_document_id="doc-9"))
 
-    fetched = world.fetcher.fetch(PARTNER, "foreign", None)
-
-    assert (fetched.query, fetched.context, fetched.document) == (None, None, None)
+    with pytest.raises(QueryContextMissingError, match=r"query foreign of .* no context"):
+        world.fetcher.fetch(PARTNER, "foreign", None)
 
 
 def test_a_query_still_running_is_not_ready() -> None:

@@ -207,3 +207,19 @@ def test_the_concurrency_limit_waits_and_never_exceeds_it():
             assert created >= ended
         for name, query_id in zip((BY_DATE, ECONOMICS), first_pages, strict=True):
             assert [m["outcome"] for m in _chain(cloud, name, query_id)] == ["stored", "stored"]
+
+
+def test_a_query_this_stack_did_not_create_is_left_alone(cloud):
+    with lost_notifications(cloud):
+        [query_id] = _request(cloud, [ECONOMICS])
+        cloud.settle(timeout=60)
+    [ledger] = [k for k in _keys(cloud, "queries/") if k.endswith(f"/{query_id}.json")]
+    cloud.session.client("s3").delete_object(Bucket=cloud.stack.bucket, Key=ledger)
+
+    execution = cloud.wait(
+        cloud.start("ingest-query", {"sellerId": DEMO_SELLER_ID, "queryId": query_id}), timeout=60
+    )
+
+    assert execution.status == "SUCCEEDED", execution.cause
+    assert execution.output == {"sellerId": DEMO_SELLER_ID, "queryId": query_id, "ours": False}
+    assert not [k for k in _keys(cloud, "manifests/") if query_id in k]

@@ -14,7 +14,12 @@ from domain.datakiosk.model import KioskDocument, KioskQuery, QueryNotReadyError
 from domain.datakiosk.ports import KioskApi
 from domain.datakiosk.running import PlannedQuery, QueryStarter, plan_query
 from domain.datakiosk.storing import PageContext, QueryLedger
-from domain.errors import AccessTokenExpiredError, QueryDeadlineError, RateLimitedError
+from domain.errors import (
+    AccessTokenExpiredError,
+    QueryContextMissingError,
+    QueryDeadlineError,
+    RateLimitedError,
+)
 from domain.pacing import Pace, Pacer
 from domain.ports import Clock
 
@@ -132,8 +137,8 @@ class PageCreator:
 
 @dataclass(frozen=True)
 class FetchedPage:
-    """One attempt of the fetch step: the finished query, where it goes (None: not a query this
-    pipeline created), its document once in hand, and the pace."""
+    """One attempt of the fetch step: the finished query, where it goes, its document once in
+    hand, and the pace (while it waits, only the context is known)."""
 
     query: KioskQuery | None
     context: PageContext | None
@@ -150,12 +155,16 @@ class PageFetcher:
         self._pacer = pacer
 
     def fetch(self, partner_id: str, query_id: str, pace: Pace | None) -> FetchedPage:
-        """Raises QueryNotReadyError while the query runs (the workflow retries), the deadline
-        error, and the KioskApi errors."""
+        """Raises QueryNotReadyError while the query runs (the workflow retries),
+        QueryContextMissingError for a query without a context (retried briefly: its creator
+        records it just after createQuery returns), and the KioskApi errors."""
         pace = self._pacer.start(pace)
         context = self._ledger.context(partner_id, query_id)
         if context is None:
-            return FetchedPage(None, None, None, self._pacer.done(pace))
+            raise QueryContextMissingError(
+                f"query {query_id} of {partner_id} has no context in the ledger: not created by "
+                "this stack, or its creator is still recording it"
+            )
         query = document = None
         try:
             with self._pacer.attempt(pace):
