@@ -85,7 +85,12 @@ class KioskDocuments:
             cached = self._bodies.get(located)
         if cached is None:
             if query.status == "DONE":
-                text = jsonl(check(query.query), f"{query.chain}/{query.page}", self._rows)
+                text = jsonl(
+                    check(query.query),
+                    f"{query.chain}/{query.page}",
+                    self._rows,
+                    first=query.page * self._rows,
+                )
             else:
                 text = error_document(query)
             cached = gzip.compress(text, mtime=0)

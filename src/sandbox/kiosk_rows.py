@@ -104,8 +104,9 @@ class _Shaper:
         return f"{field}-{pick.randint(1, 9999)}"
 
 
-def records(checked: CheckedQuery, seed: str, rows: int) -> list[dict[str, Any]]:
-    """`rows` records per list-valued field under the dataset, as Amazon writes one per line."""
+def records(checked: CheckedQuery, seed: str, rows: int, first: int = 0) -> list[dict[str, Any]]:
+    """`rows` records per list-valued field under the dataset, as Amazon writes one per line;
+    `first` is the number of records earlier pages held, so that pages go on where they left."""
     shaper = _Shaper(checked, seed)
     assert shaper.query_type is not None
     found: list[dict[str, Any]] = []
@@ -122,7 +123,7 @@ def records(checked: CheckedQuery, seed: str, rows: int) -> list[dict[str, Any]]
             if not isinstance(kind, GraphQLObjectType) or node.selection_set is None:
                 continue
             days, shaper.marketplaces = _arguments(node)
-            for row in range(rows):
+            for row in range(first, first + rows):
                 shaper.day = days[row % len(days)] if days else None
                 found.append(shaper.obj(node.selection_set, kind))
     return found
@@ -144,6 +145,6 @@ def _arguments(node: FieldNode) -> tuple[list[date], list[str]]:
     return days, marketplaces
 
 
-def jsonl(checked: CheckedQuery, seed: str, rows: int) -> bytes:
-    lines = (json.dumps(r, separators=(",", ":")) for r in records(checked, seed, rows))
+def jsonl(checked: CheckedQuery, seed: str, rows: int, first: int = 0) -> bytes:
+    lines = (json.dumps(r, separators=(",", ":")) for r in records(checked, seed, rows, first))
     return "".join(f"{line}\n" for line in lines).encode("utf-8")

@@ -203,8 +203,29 @@ def test_a_query_yields_pages_followed_by_creating_it_again_with_the_token(make_
 
     assert len(pages) == 3
     assert all(p["processingStatus"] == "DONE" and "dataDocumentId" in p for p in pages)
-    bodies = {_download(running, client, p["dataDocumentId"]).content for p in pages}
-    assert len(bodies) == 3
+    bodies = [_download(running, client, p["dataDocumentId"]).text for p in pages]
+    assert len(set(bodies)) == 3
+
+
+def test_each_page_goes_on_where_the_last_one_left(make_simulator):
+    running = make_simulator(kiosk_pages=2, rate_limits=FAST)
+    client = running.seller()
+    query = ECONOMICS_QUERY.replace('"2025-06-05"', '"2025-06-10"')  # 10 days, 5 records a page
+
+    first = _wait(client, _create(client, query))
+    second = _wait(client, _create(client, query, paginationToken=first["pagination"]["nextToken"]))
+
+    days = [
+        [
+            json.loads(line)["startDate"]
+            for line in _download(running, client, page["dataDocumentId"]).text.splitlines()
+        ]
+        for page in (first, second)
+    ]
+    assert days == [
+        [f"2025-06-{d:02d}" for d in range(1, 6)],
+        [f"2025-06-{d:02d}" for d in range(6, 11)],
+    ]
 
 
 def test_an_unknown_pagination_token_is_rejected(simulator):
