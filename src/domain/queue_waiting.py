@@ -7,14 +7,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.dispatching import parse_finished
 from domain.errors import (
     MalformedNotificationError,
     ReportTimeoutError,
     SpApiServerError,
     ThrottledError,
 )
-from domain.model import Report
-from domain.notifications import parse_notification
+from domain.model import FinishedReport, Report
 from domain.ports import Clock, MessageQueue, QueueMessage, ReportsApi
 
 log = logging.getLogger(__name__)
@@ -128,14 +128,14 @@ class QueueWaiter:
 
     def _key(self, message: QueueMessage) -> ReportKey | None:
         try:
-            finished = parse_notification(message.body)
+            finished = parse_finished(message.body)
         except MalformedNotificationError as exc:
             if message.message_id not in self._malformed:
                 self._malformed.add(message.message_id)
                 log.warning("skipping queue message %s: %s", message.message_id, exc)
             return None
-        if finished.seller_id is None:
-            return None  # vendor messages: this run only waits on seller reports
+        if not isinstance(finished, FinishedReport) or finished.seller_id is None:
+            return None  # Data Kiosk and vendor messages: this run waits on seller reports
         return (finished.seller_id, finished.report_id)
 
     def _wait_seconds(self, start: datetime, next_check: datetime) -> int:

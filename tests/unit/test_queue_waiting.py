@@ -156,6 +156,28 @@ def test_messages_for_other_reports_are_left_in_the_queue():
     assert len(world.queue.deleted) == 1
 
 
+def test_data_kiosk_messages_on_a_shared_queue_are_left_for_the_cloud_without_a_warning(caplog):
+    world = World()
+    mine = world.request()
+    query = world.queue.send(
+        {
+            "notificationType": "DATA_KIOSK_QUERY_PROCESSING_FINISHED",
+            "payload": {
+                "accountId": f"amzn1.merchant.o.{SELLER}",
+                "queryId": "12345",
+                "processingStatus": "DONE",
+            },
+        }
+    )
+    world.finish_during_receive(1, mine)
+
+    with caplog.at_level(logging.WARNING, logger="domain.queue_waiting"):
+        world.wait(mine)
+
+    assert set(world.queue.messages) == {query}
+    assert caplog.records == []
+
+
 def test_a_duplicate_notification_of_a_yielded_report_is_deleted():
     world = World()
     first, second = world.request(), world.request()
