@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from domain.datakiosk.notifications import QUERY_FINISHED
@@ -56,14 +56,24 @@ class SubscriptionEnsurer:
         notification_types: Sequence[str] = (NOTIFICATION_TYPE,),
     ) -> list[SubscriptionState]:
         """`seller_ids` are partner ids (seller ids, vendor account ids), each subscribed to
-        every one of `notification_types` (STACK_TYPES for a stack), in that order. Stops at the
-        first subscription that cannot be made and raises why (an SP-API or LWA error, or
-        another destination): a deploy must not pass with a partner unsubscribed."""
+        every one of `notification_types`, in that order (see `ensure_each`)."""
+        types = {seller_id: notification_types for seller_id in seller_ids}
+        return self.ensure_each(types, destination_name, sqs_arn)
+
+    def ensure_each(
+        self,
+        types_by_partner: Mapping[str, Sequence[str]],
+        destination_name: str,
+        sqs_arn: str,
+    ) -> list[SubscriptionState]:
+        """Each partner subscribed to its own notification types, in order. Stops at the first
+        subscription that cannot be made and raises why (an SP-API or LWA error, or another
+        destination): a deploy must not pass with a partner unsubscribed."""
         destination = self.destination(destination_name, sqs_arn)
         return [
             self._subscribe(seller_id, kind, destination)
-            for seller_id in seller_ids
-            for kind in notification_types
+            for seller_id, kinds in types_by_partner.items()
+            for kind in kinds
         ]
 
     def _subscribe(self, seller_id: str, kind: str, destination: Destination) -> SubscriptionState:

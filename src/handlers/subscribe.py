@@ -18,14 +18,19 @@ FUNCTION = "subscribe"
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Run on every deploy and on demand. Event {} means every configured partner, sellers and
     vendors, each with its own token; {"sellerIds": [...]} names some (seller ids or vendor
-    account ids). Each partner is subscribed to every type in STACK_TYPES. Idempotent."""
+    account ids). Each partner is subscribed to finished reports, and a partner some query runs
+    for to finished Data Kiosk queries too (an app without Data Kiosk access is never asked
+    for that subscription). Idempotent."""
     services = container(FUNCTION)
     partners = services.catalog().sellers(payloads.texts(event or {}, "sellerIds"))
-    states = services.subscriptions().ensure(
-        [partner.seller_id for partner in partners],
+    runs_queries = services.query_catalog().partner_ids()
+    states = services.subscriptions().ensure_each(
+        {
+            p.seller_id: STACK_TYPES if p.seller_id in runs_queries else STACK_TYPES[:1]
+            for p in partners
+        },
         services.config.destination_name(),
         services.config.queue_arn(),
-        STACK_TYPES,
     )
     created = sum(state.created for state in states)
     observability.metric("SubscriptionsCreated", created)

@@ -1,4 +1,7 @@
-"""subscribe: the destination and each configured seller's subscriptions, idempotently."""
+"""subscribe: the destination and each configured seller's subscriptions, idempotently: to
+finished reports, and to finished Data Kiosk queries for a partner some query runs for."""
+
+import json
 
 import pytest
 
@@ -9,7 +12,15 @@ from tests.unit.handlers.conftest import CONFIG, OTHER_SELLER, SELLER, leaks
 REPORTS, QUERIES = "REPORT_PROCESSING_FINISHED", "DATA_KIOSK_QUERY_PROCESSING_FINISHED"
 
 
-def test_every_configured_seller_is_subscribed_once_to_each_type(world, context, captured):
+@pytest.fixture
+def queries(world):
+    """Both sellers run a Data Kiosk query."""
+    entry = {"name": "sales", "partners": [SELLER, OTHER_SELLER]}
+    world.settings.values["queries"] = json.dumps([entry])
+    return world
+
+
+def test_every_configured_seller_is_subscribed_once_to_each_type(queries, world, context, captured):
     first = subscribe.lambda_handler({}, context)
     again = subscribe.lambda_handler({}, context)
 
@@ -26,7 +37,7 @@ def test_every_configured_seller_is_subscribed_once_to_each_type(world, context,
     assert leaks(first, again, text=captured.text()) == []
 
 
-def test_the_result_lists_both_types_under_each_partner(world, context):
+def test_the_result_lists_both_types_under_each_partner(queries, world, context):
     subscribe.lambda_handler({"sellerIds": [SELLER]}, context)
 
     result = subscribe.lambda_handler({}, context)
@@ -56,4 +67,14 @@ def test_a_seller_that_is_not_configured_is_refused(world, context):
 
 def test_an_invocation_without_a_context_works_too(world):
     # Pulumi's aws.lambda_.Invocation and ad-hoc scripts call with whatever they have.
-    assert subscribe.lambda_handler({}, None)["created"] == 4
+    assert subscribe.lambda_handler({}, None)["created"] == 2
+
+
+def test_a_partner_without_queries_is_subscribed_to_reports_only(world, context):
+    world.settings.values["queries"] = json.dumps([{"name": "sales", "partners": [SELLER]}])
+
+    result = subscribe.lambda_handler({}, context)
+
+    by_partner = {s["sellerId"]: set(s["notificationTypes"]) for s in result["subscriptions"]}
+    assert by_partner == {SELLER: {REPORTS, QUERIES}, OTHER_SELLER: {REPORTS}}
+    assert (OTHER_SELLER, QUERIES) not in world.notifications.subscriptions
