@@ -434,33 +434,7 @@ def ingest_report_definition(
             "WaitBriefly": _wait_for_token("$.fetched.pace", "FetchDocument"),
             # Through Authenticate again: a wait may outlast the sealed token.
             "WaitForToken": _wait_for_token("$.fetched.pace", "Authenticate"),
-            "StoreReport": tasks.invoke(
-                "store_report",
-                {
-                    "sellerId.$": "$.sellerId",
-                    "report.$": "$.fetched.report",
-                    "document.$": "$.fetched.document",
-                },
-                result={
-                    "outcome.$": "$.outcome",
-                    "manifestKey.$": "$.manifestKey",
-                    "dataKey.$": "$.dataKey",
-                    "bytes.$": "$.bytes",
-                    "rows.$": "$.rows",
-                    "curate.$": "$.curate",
-                },
-                result_path="$.stored",
-                next_state="MayCurate",
-                on_error="Failed",
-                retry=((DOWNLOAD_TRANSIENT_ERRORS, DOWNLOAD_MAX_ATTEMPTS),),
-                catch=(
-                    {
-                        "ErrorEquals": [URL_EXPIRED_ERROR],
-                        "ResultPath": "$.error",
-                        "Next": "CountUrlRefresh",
-                    },
-                ),
-            ),
+            "StoreReport": _store(tasks, {"report.$": "$.fetched.report"}),
             # The report stays in $.fetched, so only getReportDocument runs again.
             **_url_refresh_states(max_url_refreshes),
             **_curate_states(tasks, "Done"),
@@ -493,6 +467,28 @@ def _authenticate(tasks: _Tasks, next_state: str, *, on_error: str) -> State:
         next_state=next_state,
         on_error=on_error,
         retry=((SP_API_TRANSIENT_ERRORS, SP_API_MAX_ATTEMPTS),),
+    )
+
+
+def _store(tasks: _Tasks, what: State, more: tuple[str, ...] = ()) -> State:
+    """store_report on the fetched document of `what` (a report, or a query page): a broken
+    download is retried, an expired URL goes to CountUrlRefresh; then MayCurate."""
+    fields = ("outcome", "manifestKey", "dataKey", "bytes", "rows", "curate", *more)
+    return tasks.invoke(
+        "store_report",
+        {"sellerId.$": "$.sellerId", **what, "document.$": "$.fetched.document"},
+        result={f"{name}.$": f"$.{name}" for name in fields},
+        result_path="$.stored",
+        next_state="MayCurate",
+        on_error="Failed",
+        retry=((DOWNLOAD_TRANSIENT_ERRORS, DOWNLOAD_MAX_ATTEMPTS),),
+        catch=(
+            {
+                "ErrorEquals": [URL_EXPIRED_ERROR],
+                "ResultPath": "$.error",
+                "Next": "CountUrlRefresh",
+            },
+        ),
     )
 
 
@@ -763,33 +759,10 @@ def ingest_query_definition(
                 "Parameters": {"sellerId.$": "$.sellerId", "queryId.$": "$.queryId", "ours": False},
                 "End": True,
             },
-            "StorePage": tasks.invoke(
-                "store_report",
-                {
-                    "sellerId.$": "$.sellerId",
-                    "page": {"query.$": "$.fetched.query", "context.$": "$.fetched.context"},
-                    "document.$": "$.fetched.document",
-                },
-                result={
-                    "outcome.$": "$.outcome",
-                    "manifestKey.$": "$.manifestKey",
-                    "dataKey.$": "$.dataKey",
-                    "bytes.$": "$.bytes",
-                    "rows.$": "$.rows",
-                    "curate.$": "$.curate",
-                    "hasNextPage.$": "$.hasNextPage",
-                },
-                result_path="$.stored",
-                next_state="MayCurate",
-                on_error="Failed",
-                retry=((DOWNLOAD_TRANSIENT_ERRORS, DOWNLOAD_MAX_ATTEMPTS),),
-                catch=(
-                    {
-                        "ErrorEquals": [URL_EXPIRED_ERROR],
-                        "ResultPath": "$.error",
-                        "Next": "CountUrlRefresh",
-                    },
-                ),
+            "StorePage": _store(
+                tasks,
+                {"page": {"query.$": "$.fetched.query", "context.$": "$.fetched.context"}},
+                ("hasNextPage",),
             ),
             **_url_refresh_states(max_url_refreshes),
             **_curate_states(tasks, "MayCreateNext"),
