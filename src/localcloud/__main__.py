@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             ingests = cloud.settle(timeout=120)
         with console.status("request-queries, then ingest-query page by page…"):
             queried = cloud.wait(cloud.start("request-queries", {}))
-            pages = last_pages(cloud, len((queried.output or {}).get("created", [])))
+            cloud.settle(timeout=120)  # until the last page's notification has come and gone
+            pages = cloud.executions("ingest-query")
         created = (queried.output or {}).get("created", [])
         console.print(
             f"[cyan]request-queries[/] {queried.status}: {len(created)} Data Kiosk queries created"
@@ -83,20 +84,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if ok and objects else 1
     finally:
         cloud.close()
-
-
-def last_pages(cloud: LocalCloud, queries: int, timeout: float = 120) -> list[Execution]:
-    """The ingest-query executions, once each query's last page is in (a page's notification
-    comes only when Amazon, here the simulator, has finished it)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        cloud.settle(timeout=max(1.0, deadline - time.monotonic()))
-        pages = cloud.executions("ingest-query")
-        done = [p for p in pages if p.status != "RUNNING"]
-        last = [p for p in done if (p.output or {}).get("nextQueryId") is None]
-        if (len(last) >= queries and len(done) == len(pages)) or time.monotonic() > deadline:
-            return pages
-        time.sleep(0.2)
 
 
 def demo_queries() -> tuple[QueryDefinition, ...]:

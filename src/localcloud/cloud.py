@@ -302,8 +302,10 @@ class LocalCloud:
 
     def settle(self, timeout: float = 60, quiet_rounds: int = 3) -> list[Execution]:
         """Deliver notifications (or let the poller) until the queue is empty, no batch or
-        asynchronous invocation is in flight and no ingest is running, `quiet_rounds` times in
-        a row."""
+        asynchronous invocation is in flight, no execution of any state machine is running and
+        no Data Kiosk query is still processing at the simulator (its page's notification, and
+        the next page, are to come), `quiet_rounds` times in a row. Returns the ingest-report
+        executions."""
         deadline, quiet = time.monotonic() + timeout, 0
         while quiet < quiet_rounds:
             if time.monotonic() > deadline:
@@ -314,9 +316,23 @@ class LocalCloud:
             else:
                 busy = self.pump_notifications(wait_seconds=1)["received"]
             busy = busy or self.dispatcher.in_flight()  # reconcile's curations, say
-            running = [e for e in self.executions() if e.status == "RUNNING"]
-            quiet = quiet + 1 if not busy and not running else 0
+            busy = busy or self.simulator.kiosk_pending()
+            quiet = quiet + 1 if not busy and not self._running() else 0
         return self.executions()
+
+    def _running(self) -> bool:
+        sfn = self.session.client("stepfunctions")
+        arns = (
+            self.stack.ingest_report_arn,
+            self.stack.ingest_query_arn,
+            self.stack.request_queries_arn,
+        )
+        return any(
+            sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING", maxResults=1)[
+                "executions"
+            ]
+            for arn in arns
+        )
 
     def _queued(self) -> int:
         attributes = self.session.client("sqs").get_queue_attributes(

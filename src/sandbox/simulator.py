@@ -311,6 +311,11 @@ class Simulator:
         # message's subscriptionId, whatever its type.
         self._send(message, f"query {query.query_id}")
 
+    def kiosk_pending(self) -> bool:
+        """Whether a Data Kiosk query is still IN_QUEUE or IN_PROGRESS (its notification is to
+        come)."""
+        return self._queries.pending()
+
     def kiosk_queries(self, partner_id: str) -> list[SimQuery]:
         """Every Data Kiosk query of a partner, for tests to check what ran when."""
         return self._queries.of_partner(partner_id)
