@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.datakiosk.reconciling import QueriesReconciled
 from domain.reconciling import sweeps
-from wiring import observability, payloads
+from wiring import kiosk_payloads, observability, payloads
 from wiring.runtime import container
 
 FUNCTION = "reconcile"
@@ -43,16 +43,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "restarted": result.restarted,
         "curating": result.curating,
         "failedSellers": [seller_id for seller_id, _ in result.failures],
-        "queries": {
-            "checked": queries.checked,
-            "started": queries.started,
-            "inLake": queries.in_lake,
-            "alreadyStarted": queries.already_started,
-            "restarted": queries.restarted,
-            "notOurs": queries.not_ours,
-            "curating": queries.curating,
-            "failedSellers": [partner_id for partner_id, _ in queries.failures],
-        },
+        "queries": kiosk_payloads.reconciled_to_json(queries),
     }
     observability.metric("ReportsReconciled", result.started)
     observability.metric("QueriesReconciled", queries.started)

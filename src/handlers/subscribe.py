@@ -3,11 +3,9 @@ and finished Data Kiosk queries."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from domain.planning import Seller
-from domain.subscribing import STACK_TYPES, SubscriptionState
+from domain.subscribing import STACK_TYPES
 from wiring import observability, payloads
 from wiring.runtime import container
 
@@ -38,24 +36,5 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {
         "destinationId": states[0].destination_id if states else None,
         "created": created,
-        "subscriptions": _by_partner(partners, states),
+        "subscriptions": payloads.subscriptions_by_partner(partners, states),
     }
-
-
-def _by_partner(
-    partners: Sequence[Seller], states: Sequence[SubscriptionState]
-) -> list[dict[str, Any]]:
-    """One entry per partner: {sellerId, kind, notificationTypes: {type: {subscriptionId,
-    created}}}, so a partner counts once however many types it is subscribed to."""
-    return [
-        {
-            "sellerId": partner.seller_id,
-            "kind": partner.kind.value,
-            "notificationTypes": {
-                s.notification_type: {"subscriptionId": s.subscription_id, "created": s.created}
-                for s in states
-                if s.seller_id == partner.seller_id
-            },
-        }
-        for partner in partners
-    ]

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from adapters.sealed_tokens import SealedAccessTokens
 from domain.datakiosk.model import KioskDocument, KioskQuery, QueryStatus
-from domain.datakiosk.stepping import PageRequest
+from domain.datakiosk.reconciling import QueriesReconciled
+from domain.datakiosk.stepping import Creation, FetchedPage, PageRequest
 from domain.datakiosk.storing import PageContext, StoredPage
 from domain.model import ReportDocument
 from domain.ports import Sealer
@@ -22,6 +24,11 @@ def request_to_json(request: PageRequest) -> Json:
         "start": request.start.isoformat(),
         "end": request.end.isoformat(),
     }
+
+
+def page_to_json(request: PageRequest) -> Json:
+    """A first page due, as request-queries' Map takes it."""
+    return {"sellerId": request.partner_id, "request": request_to_json(request)}
 
 
 def request_from_json(data: Any) -> PageRequest:
@@ -112,4 +119,50 @@ def stored_to_json(stored: StoredPage, curate: bool) -> Json:
         "curate": curate,
         "hasNextPage": stored.has_next_page,
         "ok": stored.outcome.ok,
+    }
+
+
+def creation_to_json(creation: Creation) -> Json:
+    return {
+        "queryId": creation.query_id,
+        "last": creation.last,
+        "pace": payloads.pace_to_json(creation.pace),
+    }
+
+
+def fetched_to_json(fetched: FetchedPage, sealer: Sealer) -> Json:
+    return {
+        "query": query_to_json(fetched.query) if fetched.query else None,
+        "context": context_to_json(fetched.context),
+        "document": document_to_json(fetched.document, sealer),
+        "pace": payloads.pace_to_json(fetched.pace),
+    }
+
+
+def summary_of(results: Any) -> Json:
+    """request-queries' pages split into created and failed (JSONPath cannot filter)."""
+    if not isinstance(results, list):
+        raise PayloadError("event field results must be a list")
+    created = [r for r in results if isinstance(r, dict) and r.get("queryId")]
+    failed = [r for r in results if not (isinstance(r, dict) and r.get("queryId"))]
+    return {"created": created, "failed": failed, "failures": len(failed)}
+
+
+def accepted(event: Any, tokens: SealedAccessTokens) -> str:
+    """The event's partner, its sealed access token accepted for the calls to come."""
+    seller_id = text(event, "sellerId")
+    tokens.accept(seller_id, text(event, "sealedToken"))
+    return seller_id
+
+
+def reconciled_to_json(found: QueriesReconciled) -> Json:
+    return {
+        "checked": found.checked,
+        "started": found.started,
+        "inLake": found.in_lake,
+        "alreadyStarted": found.already_started,
+        "restarted": found.restarted,
+        "notOurs": found.not_ours,
+        "curating": found.curating,
+        "failedSellers": [partner_id for partner_id, _ in found.failures],
     }

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.authenticating import DOCUMENT_URL
 from domain.errors import SpApiLakeError
 from domain.model import Report, ReportDocument, ReportRequest, ReportStatus, StoredReport
 from domain.pacing import Pace, Ticket
 from domain.placing import Placement, Unplaced
+from domain.planning import Seller
 from domain.ports import Sealer
 from domain.reconciling import curatable
 from domain.requesting import RequestedReport
+from domain.subscribing import SubscriptionState
 
 Json = dict[str, Any]
+T = TypeVar("T")
 
 
 class PayloadError(SpApiLakeError):
@@ -27,6 +30,14 @@ def text(data: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise PayloadError(f"event field {key} is missing or not a non-empty string")
     return value
+
+
+def one_of(data: Mapping[str, Any], key: str, choices: Mapping[str, T]) -> T:
+    """The choice the event's `key` names; PayloadError listing the choices otherwise."""
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if not isinstance(value, str) or value not in choices:
+        raise PayloadError(f"{key} must be one of {', '.join(choices)}, not {value!r}")
+    return choices[value]
 
 
 def optional_text(data: Mapping[str, Any], key: str) -> str | None:
@@ -284,3 +295,22 @@ def summary_of(results: Any) -> Json:
                 for request in _list(error, "pending")
             )
     return {"reports": reports, "failures": failures, "unplaced": len(failures)}
+
+
+def subscriptions_by_partner(
+    partners: Sequence[Seller], states: Sequence[SubscriptionState]
+) -> list[dict[str, Any]]:
+    """One entry per partner: {sellerId, kind, notificationTypes: {type: {subscriptionId,
+    created}}}, so a partner counts once however many types it is subscribed to."""
+    return [
+        {
+            "sellerId": partner.seller_id,
+            "kind": partner.kind.value,
+            "notificationTypes": {
+                s.notification_type: {"subscriptionId": s.subscription_id, "created": s.created}
+                for s in states
+                if s.seller_id == partner.seller_id
+            },
+        }
+        for partner in partners
+    ]
