@@ -38,6 +38,7 @@ class FakeKioskApi:
         self.created: list[tuple[str, str, str | None]] = []
         self.cancelled: list[str] = []
         self.failures: list[Exception] = []
+        self.get_queries_calls = 0
 
     def add(self, query: KioskQuery) -> None:
         self.queries[query.query_id] = query
@@ -80,6 +81,7 @@ class FakeKioskApi:
         created_since: datetime | None = None,
         created_until: datetime | None = None,
     ) -> Iterator[KioskQuery]:
+        self.get_queries_calls += 1
         for query in list(self.queries.values()):
             if query.partner_id == partner_id and (not statuses or query.status in statuses):
                 yield query

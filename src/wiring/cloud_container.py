@@ -12,6 +12,7 @@ import httpx
 from botocore.config import Config
 from dependency_injector import containers, providers
 
+from adapters.dynamodb_creation_lock import DynamoDbCreationLock
 from adapters.dynamodb_rate_limit import DynamoDbRateLimiter
 from adapters.fast_gzip import gzip_decompressor
 from adapters.http_document_source import HttpDocumentSource
@@ -339,12 +340,17 @@ class CloudContainer(containers.DeclarativeContainer):
     # Data Kiosk (run_query; store_report stores pages with page_storer).
     kiosk_api = providers.Singleton(SpApiKioskApi, client=spapi)
     query_ledger = providers.Factory(QueryLedger, lake=lake)
+    # Counting a partner's running queries and creating one, one caller at a time.
+    creation_lock = providers.Singleton(
+        DynamoDbCreationLock, client=dynamodb, table=config.rate_limit_table, clock=clock
+    )
     query_starter = providers.Factory(
         QueryStarter,
         creator=providers.Factory(
             QueryCreator,
             api=kiosk_api,
             max_in_flight=providers.Callable(max_in_flight, query_catalog),
+            lock=creation_lock,
         ),
         ledger=query_ledger,
         lake=lake,

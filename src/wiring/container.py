@@ -18,6 +18,7 @@ from adapters.spapi_reports import SpApiReportsApi
 from adapters.system_clock import SystemClock
 from domain.curating import CurateService
 from domain.datakiosk.lifecycle import SLOT_POLICY, QueryCreator, QueryWaiter
+from domain.datakiosk.locking import ProcessCreationLock
 from domain.datakiosk.running import QueryRunner, QueryStarter
 from domain.datakiosk.storing import PageStorer, QueryLedger
 from domain.ingesting import LocalIngest
@@ -114,7 +115,10 @@ class LocalContainer(containers.DeclarativeContainer):
     kiosk_api = providers.Singleton(SpApiKioskApi, client=spapi)
     slot_policy = providers.Object(SLOT_POLICY)
     query_creator = providers.Factory(
-        QueryCreator, api=kiosk_api, max_in_flight=config.query_concurrency.as_int()
+        QueryCreator,
+        api=kiosk_api,
+        max_in_flight=config.query_concurrency.as_int(),
+        lock=providers.Singleton(ProcessCreationLock),
     )
     query_waiter = providers.Factory(QueryWaiter, api=kiosk_api, clock=clock, policy=poll_policy)
     page_storer = providers.Factory(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -133,13 +135,21 @@ def test_the_next_page_goes_through_the_same_guard() -> None:
     assert isinstance(creator.create_next(NextPage(PARTNER, TEXT, "tok2", "q1")), Wait)
 
 
-def test_a_caller_that_tracks_its_queries_spares_the_get_queries_call() -> None:
-    api = FakeKioskApi()
-    api.add(q("a", QueryStatus.IN_QUEUE))  # invisible: the caller's count is used
-    creator = QueryCreator(api, max_in_flight=2)
+class RefusingLock:
+    """Another caller holds every partner's lock."""
 
-    assert creator.create(PARTNER, TEXT, in_flight=["x", "y"]) == Wait(("x", "y"))
-    assert creator.create(PARTNER, TEXT, in_flight=["x"]) == Created("q1")
+    @contextmanager
+    def holding(self, partner_id: str) -> Iterator[bool]:
+        yield False
+
+
+def test_while_another_caller_creates_for_the_partner_the_creator_waits_without_calls() -> None:
+    api = FakeKioskApi()
+    creator = QueryCreator(api, max_in_flight=5, lock=RefusingLock())
+
+    assert creator.create(PARTNER, TEXT) == Wait(())
+    assert api.created == []
+    assert api.get_queries_calls == 0
 
 
 def test_the_limit_must_allow_one_query() -> None:

@@ -5,10 +5,11 @@ Waiting shares domain.waiting's PollPolicy (the same knobs and defaults as for r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from domain.datakiosk.locking import ProcessCreationLock
 from domain.datakiosk.model import (
     NON_TERMINAL,
     KioskQuery,
@@ -17,7 +18,7 @@ from domain.datakiosk.model import (
     QueryTimeoutError,
 )
 from domain.datakiosk.model import QueryStatus as S
-from domain.datakiosk.ports import KioskApi
+from domain.datakiosk.ports import CreationLock, KioskApi
 from domain.errors import SpApiServerError, ThrottledError
 from domain.ports import Clock
 from domain.waiting import PollPolicy
@@ -98,35 +99,41 @@ def has_slot(in_flight: int, limit: int) -> bool:
 
 class QueryCreator:
     """Creates queries and next pages without exceeding `max_in_flight` non-terminal queries per
-    partner (counted with getQueries). When full it returns Wait rather than failing."""
+    partner (counted with getQueries). When full it returns Wait rather than failing.
 
-    def __init__(self, api: KioskApi, *, max_in_flight: int = DEFAULT_MAX_IN_FLIGHT) -> None:
+    Counting and creating happen under the partner's CreationLock: without it two callers (two
+    Lambdas, say) both see the last free slot and both create."""
+
+    def __init__(
+        self,
+        api: KioskApi,
+        *,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        lock: CreationLock | None = None,
+    ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
         self._api = api
         self._limit = max_in_flight
+        self._lock = lock or ProcessCreationLock()
 
     def in_flight(self, partner_id: str) -> tuple[str, ...]:
         queries = self._api.get_queries(partner_id, statuses=NON_TERMINAL)
         return tuple(q.query_id for q in queries if not q.status.terminal)
 
-    def create(
-        self,
-        partner_id: str,
-        query: str,
-        pagination_token: str | None = None,
-        *,
-        in_flight: Sequence[str] | None = None,
-    ) -> Admission:
-        """Create when a slot is free, else Wait. `in_flight` (the partner's non-terminal query
-        ids, when the caller tracks them) saves the getQueries call (0.0222/s, burst 10)."""
-        busy = self.in_flight(partner_id) if in_flight is None else tuple(in_flight)
-        if not has_slot(len(busy), self._limit):
-            return Wait(busy)
-        return Created(self._api.create_query(partner_id, query, pagination_token))
+    def create(self, partner_id: str, query: str, pagination_token: str | None = None) -> Admission:
+        """Create when a slot is free, else Wait (also while another caller is creating for
+        the partner: its new query may take the last slot)."""
+        with self._lock.holding(partner_id) as held:
+            if not held:
+                return Wait(())
+            busy = self.in_flight(partner_id)
+            if not has_slot(len(busy), self._limit):
+                return Wait(busy)
+            return Created(self._api.create_query(partner_id, query, pagination_token))
 
-    def create_next(self, page: NextPage, *, in_flight: Sequence[str] | None = None) -> Admission:
-        return self.create(page.partner_id, page.query, page.pagination_token, in_flight=in_flight)
+    def create_next(self, page: NextPage) -> Admission:
+        return self.create(page.partner_id, page.query, page.pagination_token)
 
     def create_when_free(
         self,

@@ -1,8 +1,9 @@
-"""The port the Data Kiosk lifecycle needs from the outside world."""
+"""The ports the Data Kiosk lifecycle needs from the outside world."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -38,3 +39,14 @@ class KioskApi(Protocol):
         ...
 
     def get_document(self, partner_id: str, document_id: str) -> KioskDocument: ...
+
+
+class CreationLock(Protocol):
+    """One holder at a time per partner, across every caller of the deployment: counting the
+    partner's running queries and creating one must not interleave, or two callers both take
+    the last free slot."""
+
+    def holding(self, partner_id: str) -> AbstractContextManager[bool]:
+        """Holds the partner's lock for the block: True, or False when another caller holds it
+        still after a short wait (the block then must not create)."""
+        ...

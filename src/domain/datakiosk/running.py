@@ -67,16 +67,10 @@ class QueryStarter:
         self._ledger = ledger
         self._lake = lake
 
-    def start(self, plan: PlannedQuery, *, in_flight: Sequence[str] | None = None) -> Admission:
-        return self._create(plan.context, plan.text, None, in_flight)
+    def start(self, plan: PlannedQuery) -> Admission:
+        return self._create(plan.context, plan.text, None)
 
-    def start_after(
-        self,
-        query: KioskQuery,
-        context: PageContext,
-        *,
-        in_flight: Sequence[str] | None = None,
-    ) -> Admission | None:
+    def start_after(self, query: KioskQuery, context: PageContext) -> Admission | None:
         """The page after `query` (as getQuery returned it, with its token), or None when
         `query` is its query's last page."""
         page = next_page(query)
@@ -89,21 +83,14 @@ class QueryStarter:
             # Created before, by an attempt that failed after: never a second copy of a page.
             return Created(str(linked))
         admission = self._create(
-            following(context, query.query_id), page.query, page.pagination_token, in_flight
+            following(context, query.query_id), page.query, page.pagination_token
         )
         if isinstance(admission, Created) and body is not None:
             self._lake.put_manifest(previous, link_next(body, admission.query_id))
         return admission
 
-    def _create(
-        self,
-        context: PageContext,
-        text: str,
-        token: str | None,
-        in_flight: Sequence[str] | None,
-    ) -> Admission:
-        partner_id = context.where.partner_id
-        admission = self._creator.create(partner_id, text, token, in_flight=in_flight)
+    def _create(self, context: PageContext, text: str, token: str | None) -> Admission:
+        admission = self._creator.create(context.where.partner_id, text, token)
         if isinstance(admission, Created):
             self._ledger.record(admission.query_id, context)
         return admission

@@ -1,9 +1,12 @@
-"""A moto server on a loopback port for the AWS adapters, reset before every test."""
+"""A moto server on a loopback port for the AWS adapters, reset before every test, and the
+rate-limit table as the deployment makes it."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -92,3 +95,49 @@ def count_calls(client: Any, operation: str) -> list[str]:
         f"before-call.{service}.{operation}", lambda **_: calls.append(operation)
     )
     return calls
+
+
+RATE_LIMIT_TABLE = "spapi-lake-dev-rate-limits"
+
+
+class SharedClock:
+    """The time every limiter instance sees; it moves only when one of them sleeps."""
+
+    def __init__(self) -> None:
+        self.current = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        return self.current
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.slept.append(seconds)
+            self.current += timedelta(seconds=seconds)
+
+    def epoch(self) -> float:
+        return self.current.timestamp()
+
+
+@pytest.fixture
+def dynamodb(aws: Callable[[str], Any]) -> Callable[[], Any]:
+    """A new client per call, as each Lambda container has its own; the table made as the
+    deployment makes it."""
+    client = aws("dynamodb")
+    client.create_table(
+        TableName=RATE_LIMIT_TABLE,
+        AttributeDefinitions=[{"AttributeName": "bucket", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "bucket", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.update_time_to_live(
+        TableName=RATE_LIMIT_TABLE,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+    )
+    return lambda: aws("dynamodb")
+
+
+@pytest.fixture
+def clock() -> SharedClock:
+    return SharedClock()

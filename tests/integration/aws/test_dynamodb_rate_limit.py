@@ -6,7 +6,6 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,57 +14,14 @@ from adapters.dynamodb_rate_limit import IDLE_SECONDS, DynamoDbRateLimiter
 from domain.errors import ConfigError, RateLimitedError
 from domain.pacing import Ticket
 from localcloud.moto_fidelity import atomic_dynamodb
-from tests.integration.aws.conftest import count_calls
+from tests.integration.aws.conftest import RATE_LIMIT_TABLE as TABLE
+from tests.integration.aws.conftest import SharedClock, count_calls
 
-TABLE = "spapi-lake-dev-rate-limits"
 SELLER = "A3TH9S8BH6GOGM"
 MINUTE = 1 / 60
 # createReport's published limit, and a fast one whose waits fit in a function.
 LIMITS = {"createReport": (MINUTE, 15), "getReports": (MINUTE, 10), "getReport": (2.0, 15)}
 MARGIN = 1.0
-
-
-class SharedClock:
-    """The time every limiter instance sees; it moves only when one of them sleeps."""
-
-    def __init__(self) -> None:
-        self.current = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-        self.slept: list[float] = []
-        self._lock = threading.Lock()
-
-    def now(self) -> datetime:
-        return self.current
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.slept.append(seconds)
-            self.current += timedelta(seconds=seconds)
-
-    def epoch(self) -> float:
-        return self.current.timestamp()
-
-
-@pytest.fixture
-def dynamodb(aws: Callable[[str], Any]) -> Callable[[], Any]:
-    """A new client per call, as each Lambda container has its own; the table made as the
-    deployment makes it."""
-    client = aws("dynamodb")
-    client.create_table(
-        TableName=TABLE,
-        AttributeDefinitions=[{"AttributeName": "bucket", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "bucket", "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.update_time_to_live(
-        TableName=TABLE,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
-    )
-    return lambda: aws("dynamodb")
-
-
-@pytest.fixture
-def clock() -> SharedClock:
-    return SharedClock()
 
 
 def _limiter(client: Any, clock: SharedClock, table: str = TABLE) -> DynamoDbRateLimiter:
