@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 from localcloud.dispatch import Dispatcher, routed
 from localcloud.event_source import QueueEventSource
 from localcloud.executions import Execution, described, wait
-from localcloud.moto_fidelity import atomic_dynamodb, shared_lambda_client
+from localcloud.moto_fidelity import (
+    atomic_dynamodb,
+    parsed_definitions_once,
+    parsed_json_paths_once,
+    shared_lambda_client,
+)
 from localcloud.stack import REGION, Stack, StackSpec, provision
 from localcloud.timing import scaled_waits
 from sandbox.clock import ScaledClock
@@ -81,6 +86,10 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+# Botocore service models as parsed once in this process, for every execution environment.
+_PARSED_MODELS: dict[Any, Any] = {}
 
 
 class LocalCloud:
@@ -172,6 +181,8 @@ class LocalCloud:
         self._exit.enter_context(scaled_waits(self.clock))
         self._exit.enter_context(atomic_dynamodb())
         self._exit.enter_context(shared_lambda_client())
+        self._exit.enter_context(parsed_json_paths_once())
+        self._exit.enter_context(parsed_definitions_once())
         from wiring import runtime
 
         # Handlers build their container once per process: rebuild it for this stack.
@@ -196,7 +207,23 @@ class LocalCloud:
 
         built = runtime.build(config)
         built.clock.override(providers.Object(self.clock))
+        built.session.override(providers.Singleton(self._environment_session))
         return built
+
+    def _environment_session(self) -> Any:
+        """A new boto3 session, as each execution environment has, reading the service models
+        this process has already parsed: a cold start re-reading them from disk is real
+        Lambda's cost, not one this 2-core machine should pay hundreds of times a burst."""
+        import boto3
+        import botocore.loaders
+        import botocore.session
+
+        loader = botocore.loaders.create_loader()
+        # The cache instance_cache documents (`_cache`), shared: models parse once.
+        loader._cache = _PARSED_MODELS  # type: ignore[attr-defined]
+        inner = botocore.session.get_session()
+        inner.register_component("data_loader", loader)
+        return boto3.session.Session(botocore_session=inner)
 
     @property
     def _lambda(self) -> Any:

@@ -1,4 +1,5 @@
-"""moto made faithful where LocalCloud needs it: atomic DynamoDB writes, one Lambda client.
+"""moto made faithful and fast where LocalCloud needs it: atomic DynamoDB writes, one Lambda
+client, each state machine definition and JSONPath parsed once.
 
 moto checks a write's condition and then stores the item without a lock, so two racing writers
 can both win; the shared rate limiter relies on exactly that race being impossible in DynamoDB.
@@ -82,3 +83,65 @@ def shared_lambda_client() -> Iterator[None]:
         yield
     finally:
         lambda_eval_utils.boto_client_for = original  # type: ignore[attr-defined]
+
+
+@contextmanager
+def parsed_json_paths_once() -> Iterator[None]:
+    """moto's Step Functions interpreter builds a new JSONPath parser (its yacc tables) for every
+    path of every state it evaluates: about an eighth of LocalCloud's CPU under a burst. A parsed
+    expression is immutable, so one per distinct path serves every execution and thread."""
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    modules = (json_path, result_path)
+    saved = [module.parse for module in modules]
+    for module, parse in zip(modules, saved, strict=True):
+        module.parse = functools.lru_cache(maxsize=4096)(parse)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for module, parse in zip(modules, saved, strict=True):
+            module.parse = parse  # type: ignore[attr-defined]
+
+
+@contextmanager
+def parsed_definitions_once() -> Iterator[None]:
+    """moto parses a state machine's definition (ANTLR, then its components) again for every
+    execution: a fifth of LocalCloud's CPU under a burst. Its components keep per-execution
+    state in the execution's environment, never on themselves (a Map already runs one parsed
+    iteration body in many threads), so one parse per definition serves every execution. Each
+    component's lazily drawn heap key is drawn at parse time, so threads never race to it."""
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+
+    original = AmazonStateLanguageParser.__dict__["parse"]
+
+    @functools.lru_cache(maxsize=64)
+    def parse(definition: str) -> Any:
+        parsed = original.__func__(definition)
+        _draw_heap_keys(parsed[0])
+        return parsed
+
+    AmazonStateLanguageParser.parse = staticmethod(parse)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        AmazonStateLanguageParser.parse = original  # type: ignore[method-assign]
+
+
+def _draw_heap_keys(root: Any) -> None:
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, EvalComponent):
+            item.heap_key  # noqa: B018 - drawn now, once
+            pending.extend(vars(item).values())
+        elif isinstance(item, list | tuple | set | frozenset):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())

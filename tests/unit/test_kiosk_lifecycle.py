@@ -184,6 +184,16 @@ def test_create_when_free_gives_up_after_the_timeout() -> None:
     assert api.created == []
 
 
+def test_a_lock_never_freed_by_another_caller_times_out_naming_it() -> None:
+    api = FakeKioskApi()
+    creator = QueryCreator(api, max_in_flight=1, lock=RefusingLock())
+    policy = PollPolicy(first_interval=10, factor=2, max_interval=60, timeout=timedelta(minutes=2))
+
+    with pytest.raises(QueryTimeoutError, match="another caller creating"):
+        creator.create_when_free(PARTNER, TEXT, None, FakeClock(), policy)
+    assert api.created == []
+
+
 # --- waiting by polling getQuery ----------------------------------------------------------
 
 

@@ -85,7 +85,8 @@ class Created:
 
 @dataclass(frozen=True)
 class Wait:
-    """The partner's slots are full: create later. `in_flight` are the non-terminal query ids."""
+    """The partner's slots are full: create later. `in_flight` are the non-terminal query ids;
+    none when another caller was creating for the partner (its lock was held)."""
 
     in_flight: tuple[str, ...]
 
@@ -165,9 +166,10 @@ def when_free(
         if isinstance(admission, Created):
             return admission.query_id
         if clock.now() - start + timedelta(seconds=interval) > policy.timeout:
+            running = len(admission.in_flight)
+            why = f"{running} queries still running" if running else "another caller creating"
             raise QueryTimeoutError(
-                f"no Data Kiosk slot for {partner_id} within {policy.timeout}: "
-                f"{len(admission.in_flight)} queries still running"
+                f"no Data Kiosk slot for {partner_id} within {policy.timeout}: {why}"
             )
         clock.sleep(interval)
         interval = min(interval * policy.factor, policy.max_interval)
