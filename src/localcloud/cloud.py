@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -157,7 +158,11 @@ class LocalCloud:
         )
         import boto3
         import httpx
+        from moto.core.config import default_user_config
 
+        # The config is the process's: put it back, so a later test's moto stays moto.
+        saved = copy.deepcopy(default_user_config)
+        self._exit.callback(default_user_config.update, saved)
         httpx.post(
             f"{self.moto_url}/moto-api/config",
             json={
