@@ -10,11 +10,10 @@ import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from adapters.aws_errors import aws_error, error_code
+from adapters.dynamodb_items import update_if
+from adapters.dynamodb_rate_limit import IDLE_SECONDS
 from domain.ports import Clock
 
 if TYPE_CHECKING:
@@ -26,7 +25,6 @@ log = logging.getLogger(__name__)
 # lapses, and a holder that died frees the partner after this long.
 LEASE_SECONDS = 180.0
 RETRY_SECONDS = 0.25
-IDLE_SECONDS = 86_400  # the lapsed item expires a day later (TTL)
 
 
 class DynamoDbCreationLock:
@@ -42,18 +40,16 @@ class DynamoDbCreationLock:
         clock: Clock,
         patience_seconds: float = 5.0,
         lease_seconds: float = LEASE_SECONDS,
-        application: str = "",
     ) -> None:
         self._db = client
         self._table = table
         self._clock = clock
         self._patience = patience_seconds
         self._lease = lease_seconds
-        self._application = application
 
     @contextmanager
     def holding(self, partner_id: str) -> Iterator[bool]:
-        key = "#".join(part for part in (self._application, partner_id, "createQuery-lock") if part)
+        key = f"{partner_id}#createQuery-lock"
         holder = uuid.uuid4().hex
         held = self._take_within_patience(key, holder)
         try:
@@ -75,6 +71,7 @@ class DynamoDbCreationLock:
         until = now + self._lease
         return self._write(
             key,
+            # It expires a day after its lease (TTL), as an idle bucket does.
             "SET holder = :me, lease_until = :until, expires_at = :expires",
             "attribute_not_exists(lease_until) OR lease_until < :now",
             {
@@ -95,25 +92,9 @@ class DynamoDbCreationLock:
         if not freed:
             log.warning("the creation lease %s lapsed before its holder freed it", key)
 
-    def _write(
-        self, key: str, update: str, condition: str, values: dict[str, dict[str, str]]
-    ) -> bool:
+    def _write(self, key: str, update: str, condition: str, values: dict[str, Any]) -> bool:
         """The conditional UpdateItem; False when the condition does not hold."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key={"bucket": {"S": key}},
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                return False
-            raise aws_error(error, f"DynamoDB UpdateItem {self._table}") from error
-        except BotoCoreError as error:
-            raise aws_error(error, f"DynamoDB UpdateItem {self._table}") from error
-        return True
+        return update_if(self._db, self._table, key, update, condition, values) is not None
 
     def _now(self) -> float:
         return self._clock.now().timestamp()

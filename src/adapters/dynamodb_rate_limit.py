@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from adapters.aws_errors import aws_error, error_code
+from adapters.aws_errors import aws_error
+from adapters.dynamodb_items import update_if
 from adapters.rate_limit import DEFAULT_LIMITS, FALLBACK_LIMIT, HeldTickets, seconds_text
 from domain.errors import AwsServiceError, RateLimitedError
 from domain.pacing import Ticket
@@ -270,23 +271,10 @@ class DynamoDbRateLimiter:
     def _update_item(
         self, bucket: str, update: str, condition: str, values: dict[str, Any]
     ) -> dict[str, Any]:
-        try:
-            answer = self._db.update_item(
-                TableName=self._table,
-                Key={"bucket": {"S": bucket}},
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                **_names(update),
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as error:
-            if error_code(error) == "ConditionalCheckFailedException":
-                raise _Conflict from None
-            raise aws_error(error, f"DynamoDB UpdateItem {self._table}") from error
-        except BotoCoreError as error:
-            raise aws_error(error, f"DynamoDB UpdateItem {self._table}") from error
-        return dict(answer.get("Attributes") or {})
+        item = update_if(self._db, self._table, bucket, update, condition, values, **_names(update))
+        if item is None:
+            raise _Conflict
+        return item
 
     def __repr__(self) -> str:
         return f"DynamoDbRateLimiter({self._table!r})"

@@ -93,6 +93,22 @@ def _free_port() -> int:
 _PARSED_MODELS: dict[Any, Any] = {}
 
 
+def environment_session() -> Any:
+    """A new boto3 session, as each execution environment has, reading the service models this
+    process has already parsed: a cold start re-reading them from disk is real Lambda's cost,
+    not one this 2-core machine should pay hundreds of times a burst."""
+    import boto3
+    import botocore.loaders
+    import botocore.session
+
+    loader = botocore.loaders.create_loader()
+    # The cache that instance_cache documents (`_cache`), shared: models parse once.
+    loader._cache = _PARSED_MODELS  # type: ignore[attr-defined]
+    inner = botocore.session.get_session()
+    inner.register_component("data_loader", loader)
+    return boto3.session.Session(botocore_session=inner)
+
+
 class LocalCloud:
     """Everything `pulumi up` would run, on loopback. Use as a context manager.
 
@@ -212,23 +228,8 @@ class LocalCloud:
 
         built = runtime.build(config)
         built.clock.override(providers.Object(self.clock))
-        built.session.override(providers.Singleton(self._environment_session))
+        built.session.override(providers.Singleton(environment_session))
         return built
-
-    def _environment_session(self) -> Any:
-        """A new boto3 session, as each execution environment has, reading the service models
-        this process has already parsed: a cold start re-reading them from disk is real
-        Lambda's cost, not one this 2-core machine should pay hundreds of times a burst."""
-        import boto3
-        import botocore.loaders
-        import botocore.session
-
-        loader = botocore.loaders.create_loader()
-        # The cache instance_cache documents (`_cache`), shared: models parse once.
-        loader._cache = _PARSED_MODELS  # type: ignore[attr-defined]
-        inner = botocore.session.get_session()
-        inner.register_component("data_loader", loader)
-        return boto3.session.Session(botocore_session=inner)
 
     @property
     def _lambda(self) -> Any:

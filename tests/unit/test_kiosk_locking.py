@@ -35,7 +35,12 @@ def test_a_waiting_caller_gets_the_lock_once_the_holder_leaves() -> None:
     holder = threading.Thread(target=hold)
     holder.start()
     entered.wait()
-    waiter = threading.Thread(target=lambda: results.append(lock.holding(PARTNER).__enter__()))
+
+    def wait_for_it() -> None:
+        with lock.holding(PARTNER) as held:
+            results.append(held)
+
+    waiter = threading.Thread(target=wait_for_it)
     waiter.start()
     leave.set()
     holder.join()
