@@ -50,9 +50,9 @@ class _Shaper:
         }
         self.operation = next(d for d in definitions if isinstance(d, OperationDefinitionNode))
         self.query_type = checked.schema.query_type
-        # The record being shaped: its day and the marketplaces asked for, as Amazon fills them.
+        # The record being shaped: its day and marketplace, among those asked for.
         self.day: date | None = None
-        self.marketplaces: list[str] = []
+        self.marketplace: str | None = None
 
     def fields(self, selection_set: SelectionSetNode) -> Iterator[FieldNode]:
         return _fields(selection_set, self._fragments)
@@ -94,7 +94,7 @@ class _Shaper:
         if kind == "Boolean":
             return pick.random() < 0.5
         if "marketplace" in lower:
-            return pick.choice(self.marketplaces or _MARKETPLACES)
+            return self.marketplace or pick.choice(_MARKETPLACES)
         if "currency" in lower:
             return pick.choice(_CURRENCIES)
         if "asin" in lower:
@@ -106,7 +106,9 @@ class _Shaper:
 
 def records(checked: CheckedQuery, seed: str, rows: int, first: int = 0) -> list[dict[str, Any]]:
     """`rows` records per list-valued field under the dataset, as Amazon writes one per line;
-    `first` is the number of records earlier pages held, so that pages go on where they left."""
+    `first` is the number of records earlier pages held, so that pages go on where they left.
+    Record i falls on day i mod D of marketplace i div D, so no day and marketplace repeat
+    until every one asked for has its record (a by-date table has one row per pair)."""
     shaper = _Shaper(checked, seed)
     assert shaper.query_type is not None
     found: list[dict[str, Any]] = []
@@ -122,9 +124,13 @@ def records(checked: CheckedQuery, seed: str, rows: int, first: int = 0) -> list
                 kind = kind.of_type
             if not isinstance(kind, GraphQLObjectType) or node.selection_set is None:
                 continue
-            days, shaper.marketplaces = _arguments(node)
+            days, marketplaces = _arguments(node)
             for row in range(first, first + rows):
                 shaper.day = days[row % len(days)] if days else None
+                across = row // len(days) if days else row
+                shaper.marketplace = (
+                    marketplaces[across % len(marketplaces)] if marketplaces else None
+                )
                 found.append(shaper.obj(node.selection_set, kind))
     return found
 

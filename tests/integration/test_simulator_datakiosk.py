@@ -228,6 +228,36 @@ def test_each_page_goes_on_where_the_last_one_left(make_simulator):
     ]
 
 
+def test_pages_of_a_query_over_several_marketplaces_never_repeat_a_day_and_marketplace(
+    make_simulator,
+):
+    # given 7 days in two marketplaces (14 pairs) in two pages of 5 records, as make demo asks
+    running = make_simulator(kiosk_pages=2, rate_limits=FAST)
+    client = running.seller()
+    query = (
+        ECONOMICS_QUERY.replace('"2025-06-05"', '"2025-06-07"')
+        .replace('["ATVPDKIKX0DER"]', '["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"]')
+        .replace("startDate msku", "startDate marketplaceId msku")
+    )
+
+    # when both pages are fetched
+    first = _wait(client, _create(client, query))
+    second = _wait(client, _create(client, query, paginationToken=first["pagination"]["nextToken"]))
+    pairs = [
+        (record["startDate"], record["marketplaceId"])
+        for page in (first, second)
+        for record in map(
+            json.loads, _download(running, client, page["dataDocumentId"]).text.splitlines()
+        )
+    ]
+
+    # then each record is a pair asked for, and no pair comes twice
+    assert len(pairs) == 10
+    assert len(set(pairs)) == 10
+    assert {m for _, m in pairs} == {"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"}
+    assert all("2025-06-01" <= d <= "2025-06-07" for d, _ in pairs)
+
+
 def test_an_unknown_pagination_token_is_rejected(simulator):
     response = simulator.seller().post(
         QUERIES, json={"query": BY_ASIN, "paginationToken": "no-such-token"}
