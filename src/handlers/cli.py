@@ -17,6 +17,7 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
     help="Bring Amazon SP-API reports and Data Kiosk queries into a data lake.",
 )
 console = Console(stderr=False)
@@ -34,7 +35,7 @@ def _report(code: int, message: str) -> int:
 
 @app.command()
 def demo(lake: LakeOption = "lake") -> None:
-    """Ingest sample reports from the bundled simulator, offline and with zero configuration."""
+    """Ingest sample reports and a Data Kiosk query from the bundled simulator, offline."""
     from handlers.cli_demo import run_demo
 
     _exit(lambda: run_demo(Path(lake), console))
@@ -67,7 +68,9 @@ def run(
         typer.Option(help="Data end (default: now; a query: the last day, by default yesterday)."),
     ] = None,
     option: Annotated[list[str] | None, typer.Option(help="reportOptions KEY=VALUE.")] = None,
-    stack: Annotated[str | None, typer.Option(help="Read Pulumi.<stack>.yaml.")] = None,
+    stack: Annotated[
+        str | None, typer.Option(help="Read the stack file Pulumi.STACK.yaml.")
+    ] = None,
     kms_key_id: Annotated[str | None, typer.Option(help="KMS key for an s3:// lake.")] = None,
     queue_url: Annotated[
         str | None, typer.Option(help="Wait on this SQS queue's notifications, not polling.")
@@ -79,7 +82,7 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Request reports from SP-API (or any server with its contract) and store them in a lake.
+    """Bring reports or Data Kiosk queries from SP-API (or a server with its contract) into a lake.
 
     Credentials come from SPAPI_CLIENT_ID, SPAPI_CLIENT_SECRET and SPAPI_REFRESH_TOKEN (the
     seller's, or with --vendor the vendor account's). Report types are checked against the
@@ -130,7 +133,7 @@ def sandbox(
         ),
     ] = None,
 ) -> None:
-    """Serve the SP-API simulator (LWA, Reports, Notifications) until interrupted."""
+    """Serve the SP-API simulator (LWA, Reports, Data Kiosk, Notifications) until interrupted."""
     if sqs_endpoint:
         from handlers.cli_cloud import serve_sandbox_with_sqs
 
@@ -170,7 +173,7 @@ def curate(
     ] = None,
     kms_key_id: Annotated[str | None, typer.Option(help="KMS key for an s3:// lake.")] = None,
 ) -> None:
-    """(Re)build curated Parquet tables from the raw reports: backfills, registry changes."""
+    """(Re)build curated Parquet from raw reports and query pages: backfills, registry changes."""
     _exit(lambda: _analytics().run_curate(lake, since, report_type, kms_key_id, console))
 
 

@@ -41,8 +41,8 @@ def run_curate(
             raise ConfigError(f"--since {since!r} is not an ISO date, e.g. 2026-11-01") from None
     summary = curate_container(lake, kms_key_id).curate().backfill(day, report_type)
     console.print(
-        f"curated {summary.curated} report(s); {summary.refused} with a table refused "
-        f"(the manifest says why); {summary.skipped} without a document to curate"
+        f"curated {summary.curated} report(s) and query page(s); {summary.refused} with a table "
+        f"refused (the manifest says why); {summary.skipped} without a document to curate"
     )
     return summary.refused == 0
 

@@ -202,6 +202,14 @@ def test_the_command_line_reports_usage_errors_without_a_traceback(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_help_text_reads_whole_on_a_wide_terminal():
+    # the docstrings' paragraphs are reflowed, and no <placeholder> is swallowed as markup
+    result = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "SPAPI_REFRESH_TOKEN (the seller's, or with --vendor" in result.output
+    assert "Pulumi.STACK.yaml" in result.output
+
+
 def test_the_demo_fills_the_lake_offline(tmp_path):
     result = CliRunner().invoke(app, ["demo", "--lake", str(tmp_path / "lake")])
     lake = tmp_path / "lake"
