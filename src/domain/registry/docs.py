@@ -7,7 +7,7 @@ from domain.registry.model import KIOSK_LINEAGE, LINEAGE, Column, Latest, Logica
 _LATEST = {
     Latest.SNAPSHOT: "the newest report per seller and marketplace",
     Latest.REPLACE_BY_KEY: "every row of a {key} from the newest report containing it",
-    Latest.NEWEST_PER_KEY: "the newest row per {key}",
+    Latest.NEWEST_PER_KEY: "the newest row per {scope} and {key}",
 }
 
 
@@ -50,13 +50,14 @@ def _rows(column: Column, prefix: str = "", source: str = "") -> list[str]:
 
 def _table(table: Table) -> list[str]:
     key = ", ".join(table.latest_key)
+    scope = "seller, marketplace" if table.has_marketplace else "seller"
     newest = ", ".join(f"`{name}`" for name in table.newest_by)
     order = f", the newest {newest} first whenever it arrived" if newest else ""
     lines = [
         f"### `{table.name}`",
         "",
         f"{_origin(table)}. "
-        f"`{table.name}_latest` keeps {_LATEST[table.latest].format(key=f'({key})')}{order}.",
+        f"`{table.name}_latest` keeps {_LATEST[table.latest].format(key=f'({key})', scope=scope)}{order}.",
         "",
         "| Column | Type | Header or JSON path |",
         "| --- | --- | --- |",
