@@ -312,7 +312,10 @@ def test_the_readme_section_describes_the_data_kiosk_tables_and_their_lineage():
     text = markdown()
 
     assert f"From Data Kiosk `{ECONOMICS}` (JSONL, one record per line)." in text
-    assert "`kiosk_economics_latest` keeps the newest row per (start_date, end_date, " in text
+    assert (
+        "`kiosk_economics_latest` keeps the newest row per seller, marketplace and (start_date, "
+        in text
+    )
     assert "| `traffic_buy_box_percentage` | DOUBLE | `traffic.buyBoxPercentage` |" in text
     assert "| `fees` | STRUCT(…)[] | `fees` |" in text
     assert "| `fees[].fee_type_name` | VARCHAR | `fees[].feeTypeName` |" in text
