@@ -231,7 +231,8 @@ def _query_path(arg: str, root: Path, known: Mapping[str, QueryDefinition]) -> P
         return path
     names = sorted({*known, *(p.stem for p in (root / QUERIES_DIR).glob("*.graphql"))})
     stack = " and the stack has no query by that name" if known else ""
+    choices = f" or one of: {', '.join(names)}" if names else f" ({root / QUERIES_DIR} has none)"
     raise ConfigError(
         f"--query {arg}: there is no {QUERIES_DIR}/{arg}.graphql{stack}; "
-        f"give a .graphql file or one of: {', '.join(names) or 'none'}"
+        f"give a .graphql file{choices}"
     )
