@@ -8,6 +8,7 @@ import hmac
 import json
 import secrets
 import threading
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from sandbox.kiosk_rows import jsonl
@@ -34,8 +35,11 @@ def error_document(query: SimQuery) -> bytes:
 class KioskDocuments:
     """Signs download URLs valid for `ttl` seconds and serves gzip bodies with Content-Encoding."""
 
-    def __init__(self, store: QueryStore, ttl: float, rows: int) -> None:
+    def __init__(
+        self, store: QueryStore, ttl: float, rows: int, homes: Mapping[str, str] | None = None
+    ) -> None:
         self._store = store
+        self._homes = dict(homes or {})  # partner -> the one marketplace of a vendor account
         self._ttl = max(0, int(ttl))
         self._rows = rows
         self._secret = secrets.token_bytes(32)
@@ -90,6 +94,7 @@ class KioskDocuments:
                     f"{query.chain}/{query.page}",
                     self._rows,
                     first=query.page * self._rows,
+                    home=self._homes.get(query.partner_id),
                 )
             else:
                 text = error_document(query)

@@ -23,6 +23,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from sandbox.catalog import locale
 from sandbox.kiosk_schema import CheckedQuery
 
 _MARKETPLACES = ("ATVPDKIKX0DER", "A1PA6795UKMFR9", "A1F83G8C2ARO7P")
@@ -50,9 +51,11 @@ class _Shaper:
         }
         self.operation = next(d for d in definitions if isinstance(d, OperationDefinitionNode))
         self.query_type = checked.schema.query_type
-        # The record being shaped: its day and marketplace, among those asked for.
+        # The record being shaped: its day and marketplace, among those asked for, and the
+        # currency asked for (Vendor Analytics' currencyCode), else the marketplace's.
         self.day: date | None = None
         self.marketplace: str | None = None
+        self.currency: str | None = None
 
     def fields(self, selection_set: SelectionSetNode) -> Iterator[FieldNode]:
         return _fields(selection_set, self._fragments)
@@ -96,6 +99,8 @@ class _Shaper:
         if "marketplace" in lower:
             return self.marketplace or pick.choice(_MARKETPLACES)
         if "currency" in lower:
+            if self.currency or self.marketplace:
+                return self.currency or locale(self.marketplace or "")[0]
             return pick.choice(_CURRENCIES)
         if "asin" in lower:
             return "B0" + "".join(
@@ -104,11 +109,14 @@ class _Shaper:
         return f"{field}-{pick.randint(1, 9999)}"
 
 
-def records(checked: CheckedQuery, seed: str, rows: int, first: int = 0) -> list[dict[str, Any]]:
+def records(
+    checked: CheckedQuery, seed: str, rows: int, first: int = 0, home: str | None = None
+) -> list[dict[str, Any]]:
     """`rows` records per list-valued field under the dataset, as Amazon writes one per line;
     `first` is the number of records earlier pages held, so that pages go on where they left.
     Record i falls on day i mod D of marketplace i div D, so no day and marketplace repeat
-    until every one asked for has its record (a by-date table has one row per pair)."""
+    until every one asked for has its record (a by-date table has one row per pair). A query
+    that names no marketplace (Vendor Analytics) gets the partner's `home` marketplace."""
     shaper = _Shaper(checked, seed)
     assert shaper.query_type is not None
     found: list[dict[str, Any]] = []
@@ -124,7 +132,8 @@ def records(checked: CheckedQuery, seed: str, rows: int, first: int = 0) -> list
                 kind = kind.of_type
             if not isinstance(kind, GraphQLObjectType) or node.selection_set is None:
                 continue
-            days, marketplaces = _arguments(node)
+            days, marketplaces, shaper.currency = _arguments(node)
+            marketplaces = marketplaces or ([home] if home else [])
             for row in range(first, first + rows):
                 shaper.day = days[row % len(days)] if days else None
                 across = row // len(days) if days else row
@@ -135,9 +144,9 @@ def records(checked: CheckedQuery, seed: str, rows: int, first: int = 0) -> list
     return found
 
 
-def _arguments(node: FieldNode) -> tuple[list[date], list[str]]:
-    """The days between the field's startDate and endDate (both inclusive) and its
-    marketplaceIds, so that records fall inside what was asked for."""
+def _arguments(node: FieldNode) -> tuple[list[date], list[str], str | None]:
+    """The days between the field's startDate and endDate (both inclusive), its marketplaceIds
+    and its currencyCode, so that records fall inside what was asked for."""
     given = {a.name.value: value_from_ast_untyped(a.value) for a in node.arguments or ()}
     days: list[date] = []
     try:
@@ -148,9 +157,13 @@ def _arguments(node: FieldNode) -> tuple[list[date], list[str]]:
         pass  # no dates asked for: any day
     listed = given.get("marketplaceIds")
     marketplaces = [str(m) for m in listed] if isinstance(listed, list) else []
-    return days, marketplaces
+    currency = given.get("currencyCode")
+    return days, marketplaces, str(currency) if currency else None
 
 
-def jsonl(checked: CheckedQuery, seed: str, rows: int, first: int = 0) -> bytes:
-    lines = (json.dumps(r, separators=(",", ":")) for r in records(checked, seed, rows, first))
+def jsonl(
+    checked: CheckedQuery, seed: str, rows: int, first: int = 0, home: str | None = None
+) -> bytes:
+    found = records(checked, seed, rows, first, home)
+    lines = (json.dumps(r, separators=(",", ":")) for r in found)
     return "".join(f"{line}\n" for line in lines).encode("utf-8")

@@ -280,7 +280,7 @@ class Simulator:
         self.kiosk_notifications: list[dict[str, Any]] = []
         self._queries = QueryStore(config.processing_seconds, config.kiosk_concurrency)
         self._kiosk_documents = KioskDocuments(
-            self._queries, config.url_ttl_seconds, config.kiosk_rows
+            self._queries, config.url_ttl_seconds, config.kiosk_rows, config.vendor_marketplaces()
         )
         return DataKioskApi(
             self._queries,

@@ -10,6 +10,8 @@ import time
 import httpx
 import pytest
 
+from sandbox.settings import DEMO_VENDOR_MARKETPLACE, DEMO_VENDOR_REFRESH_TOKEN
+
 QUERIES = "/dataKiosk/2023-11-15/queries"
 DOCUMENTS = "/dataKiosk/2023-11-15/documents"
 SALES = "analytics_salesAndTraffic_2024_04_24"
@@ -177,6 +179,41 @@ def test_records_fall_on_the_days_and_in_the_marketplaces_asked_for(simulator):
     assert {r["startDate"] for r in records} <= {f"2025-06-0{d}" for d in range(1, 6)}
     assert len({r["startDate"] for r in records}) == min(len(records), 5)
     assert {r["marketplaceId"] for r in records} <= {"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"}
+
+
+def test_amounts_are_in_the_marketplace_currency_or_the_one_asked_for(simulator):
+    # given a seller's query over US and CA, and a vendor's with no marketplaceIds argument
+    seller = simulator.seller()
+    sales = ECONOMICS_QUERY.replace('["ATVPDKIKX0DER"]', '["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"]')
+    sales = sales.replace("startDate msku", "startDate marketplaceId msku")
+    vendor = simulator.seller(DEMO_VENDOR_REFRESH_TOKEN)
+    view = (
+        "query { analytics_vendorAnalytics_2024_09_30 { manufacturingView(aggregateBy: DAY, "
+        'startDate: "2025-06-01", endDate: "2025-06-07"CURRENCY) { startDate marketplaceId '
+        "totals { orders { netOrderedGMS { amount currencyCode } } } } } }"
+    )
+
+    def records(client: httpx.Client, query: str) -> list[dict]:
+        done = _wait(client, _create(client, query))
+        text = _download(simulator, client, done["dataDocumentId"]).text
+        return [json.loads(line) for line in text.splitlines()]
+
+    # when their documents are read
+    priced = records(seller, sales)
+    vendor_default = records(vendor, view.replace("CURRENCY", ""))
+    vendor_eur = records(vendor, view.replace("CURRENCY", ', currencyCode: "EUR"'))
+
+    # then a seller's amounts follow each record's marketplace, and a vendor's stay in its own
+    # marketplace, in USD unless another currency is asked for
+    currencies = {"ATVPDKIKX0DER": "USD", "A2EUQ1WTGCTBG2": "CAD"}
+    assert all(
+        r["netProceeds"]["total"]["currencyCode"] == currencies[r["marketplaceId"]] for r in priced
+    )
+    assert {r["marketplaceId"] for r in vendor_default + vendor_eur} == {DEMO_VENDOR_MARKETPLACE}
+    gms = [r["totals"]["orders"]["netOrderedGMS"]["currencyCode"] for r in vendor_default]
+    assert set(gms) == {"USD"}
+    gms = [r["totals"]["orders"]["netOrderedGMS"]["currencyCode"] for r in vendor_eur]
+    assert set(gms) == {"EUR"}
 
 
 def test_the_raw_download_is_gzip_bytes(simulator):
