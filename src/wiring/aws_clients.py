@@ -56,3 +56,11 @@ def dynamodb_rate_limiter(table: str, clock: Clock) -> Any:
     return DynamoDbRateLimiter(
         aws_client("dynamodb"), table, clock=clock, max_wait_seconds=float("inf")
     )
+
+
+def dynamodb_creation_lock(table: str, clock: Clock) -> Any:
+    """The deployment's Data Kiosk creation leases, so a CLI run and the Lambdas never both
+    take a partner's last free query slot."""
+    from adapters.dynamodb_creation_lock import DynamoDbCreationLock
+
+    return DynamoDbCreationLock(aws_client("dynamodb"), table, clock=clock)

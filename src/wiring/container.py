@@ -27,7 +27,7 @@ from domain.queue_waiting import QueuePolicy, QueueWaiter
 from domain.requesting import ReportRequester
 from domain.storing import DocumentStorer
 from domain.waiting import PollPolicy, ReportWaiter
-from wiring.aws_clients import dynamodb_rate_limiter, s3_lake, sqs_queue
+from wiring.aws_clients import dynamodb_creation_lock, dynamodb_rate_limiter, s3_lake, sqs_queue
 
 GIB = 1 << 30
 
@@ -114,11 +114,18 @@ class LocalContainer(containers.DeclarativeContainer):
     # getReport is, and a full partner (config.query_concurrency in flight) waits for a slot.
     kiosk_api = providers.Singleton(SpApiKioskApi, client=spapi)
     slot_policy = providers.Object(SLOT_POLICY)
+    # Counting and creating, one caller at a time: in this process, or with a deployment's
+    # shared table, across it and its Lambdas (the same lease items they take).
+    creation_lock = providers.Selector(
+        config.limiter_kind,
+        local=providers.Singleton(ProcessCreationLock),
+        shared=providers.Singleton(dynamodb_creation_lock, config.rate_limit_table, clock),
+    )
     query_creator = providers.Factory(
         QueryCreator,
         api=kiosk_api,
         max_in_flight=config.query_concurrency.as_int(),
-        lock=providers.Singleton(ProcessCreationLock),
+        lock=creation_lock,
     )
     query_waiter = providers.Factory(QueryWaiter, api=kiosk_api, clock=clock, policy=poll_policy)
     page_storer = providers.Factory(
