@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+from dependency_injector import providers
 
 from adapters.env_credentials import StaticCredentials
 from adapters.http_retry import Retrying, RetryPolicy
@@ -19,6 +20,7 @@ from adapters.spapi_client import SpApiClient
 from adapters.spapi_notifications import SpApiNotificationsApi
 from adapters.spapi_reports import SpApiReportsApi
 from domain.model import Report
+from domain.waiting import PollPolicy
 
 # Retries as the adapters do them, but with millisecond backoff so tests stay fast.
 FAST_RETRIES = RetryPolicy(max_attempts=5, max_total_seconds=10.0, base_delay=0.01, max_delay=0.05)
@@ -123,3 +125,24 @@ def wait_for(
         if done(report) or time.monotonic() > deadline:
             return report
         time.sleep(0.05)
+
+
+def quicken(container: Any) -> None:
+    """A LocalContainer on the same code paths with millisecond waits: retries, rate limits,
+    getReport/getQuery polling and waits for a free Data Kiosk slot."""
+    fast = PollPolicy(first_interval=0.02, factor=1.5, max_interval=0.2)
+    container.retrying.override(providers.Object(Retrying(FAST_RETRIES)))
+    container.limiter.override(
+        providers.Object(RateLimiter({}, fallback=(1000.0, 1000), margin_seconds=0.0))
+    )
+    container.poll_policy.override(providers.Object(fast))
+    container.slot_policy.override(providers.Object(fast))
+
+
+def credentials_env(sim: Any) -> dict[str, str]:
+    """The variables the CLI reads its LWA credentials from, for the simulator's seller."""
+    return {
+        "SPAPI_CLIENT_ID": sim.client_id,
+        "SPAPI_CLIENT_SECRET": sim.client_secret,
+        "SPAPI_REFRESH_TOKEN": sim.refresh_token,
+    }

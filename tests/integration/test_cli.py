@@ -11,40 +11,19 @@ import logging
 from pathlib import Path
 
 import pytest
-from dependency_injector import providers
 from rich.console import Console
 from typer.testing import CliRunner
 
-from adapters.http_retry import Retrying
-from adapters.rate_limit import RateLimiter
-from domain.waiting import PollPolicy
 from handlers.cli import app, execute
 from handlers.cli_run import RunArgs, run_reports
-from tests.integration.spapi_wiring import FAST_RETRIES
-from wiring.container import LocalContainer
+from tests.integration.spapi_wiring import credentials_env, quicken
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
 SECRET_MARKERS = ("Atza|", "Atzr|", "X-Amz-Signature", "client_secret", "demo-secret")
 
 
-def _fast(container: LocalContainer) -> None:
-    """Same code paths, millisecond waits: retries, rate limits and polling."""
-    container.retrying.override(providers.Object(Retrying(FAST_RETRIES)))
-    container.limiter.override(
-        providers.Object(RateLimiter({}, fallback=(1000.0, 1000), margin_seconds=0.0))
-    )
-    container.poll_policy.override(
-        providers.Object(PollPolicy(first_interval=0.02, factor=1.5, max_interval=0.2))
-    )
-
-
 def _env(sim, **changes):
-    env = {
-        "SPAPI_CLIENT_ID": sim.client_id,
-        "SPAPI_CLIENT_SECRET": sim.client_secret,
-        "SPAPI_REFRESH_TOKEN": sim.refresh_token,
-    }
-    env.update(changes)
+    env = {**credentials_env(sim), **changes}
     return {k: v for k, v in env.items() if v is not None}
 
 
@@ -62,7 +41,7 @@ def _run(sim, lake: Path, capsys, caplog, env=None, **flags):
     out = io.StringIO()
     console = Console(file=out, width=250, force_terminal=False)
     with caplog.at_level(logging.DEBUG):
-        code = execute(lambda: run_reports(args, console, env or _env(sim), tune=_fast))
+        code = execute(lambda: run_reports(args, console, env or _env(sim), tune=quicken))
     err = capsys.readouterr().err
     seen = out.getvalue() + err + caplog.text
     for marker in SECRET_MARKERS:

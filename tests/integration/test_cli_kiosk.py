@@ -10,19 +10,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from dependency_injector import providers
 from rich.console import Console
 from typer.testing import CliRunner
 
-from adapters.http_retry import Retrying
-from adapters.rate_limit import RateLimiter
-from domain.waiting import PollPolicy
 from handlers.cli import app, execute
 from handlers.cli_kiosk import run_queries
 from handlers.cli_kiosk_plan import query_days
 from handlers.cli_run import RunArgs
-from tests.integration.spapi_wiring import FAST_RETRIES
-from wiring.container import LocalContainer
+from tests.integration.spapi_wiring import credentials_env, quicken
 
 ROOT = Path(__file__).resolve().parents[2]
 SALES_FILE = str(ROOT / "queries" / "sales_traffic_by_date.graphql")
@@ -33,17 +28,6 @@ VENDOR_QUERY = (
     "query { analytics_vendorAnalytics_2024_09_30 { manufacturingView(aggregateBy: DAY, "
     'startDate: "{{startDate}}", endDate: "{{endDate}}") { startDate marketplaceId } } }'
 )
-
-
-def _fast(container: LocalContainer) -> None:
-    """Same code paths, millisecond waits: retries, rate limits, polling and slots."""
-    fast = PollPolicy(first_interval=0.02, factor=1.5, max_interval=0.2)
-    container.retrying.override(providers.Object(Retrying(FAST_RETRIES)))
-    container.limiter.override(
-        providers.Object(RateLimiter({}, fallback=(1000.0, 1000), margin_seconds=0.0))
-    )
-    container.poll_policy.override(providers.Object(fast))
-    container.slot_policy.override(providers.Object(fast))
 
 
 def _run(sim, lake: Path, capsys, caplog, **flags):
@@ -59,15 +43,11 @@ def _run(sim, lake: Path, capsys, caplog, **flags):
         until=flags.pop("until", UNTIL),
         **flags,
     )
-    env = {
-        "SPAPI_CLIENT_ID": sim.client_id,
-        "SPAPI_CLIENT_SECRET": sim.client_secret,
-        "SPAPI_REFRESH_TOKEN": sim.refresh_token,
-    }
+    env = credentials_env(sim)
     out = io.StringIO()
     console = Console(file=out, width=250, force_terminal=False)
     with caplog.at_level(logging.DEBUG):
-        code = execute(lambda: run_queries(args, console, env, tune=_fast))
+        code = execute(lambda: run_queries(args, console, env, tune=quicken))
     err = capsys.readouterr().err
     seen = out.getvalue() + err + caplog.text
     for marker in (*SECRET_MARKERS, sim.client_secret, sim.refresh_token):

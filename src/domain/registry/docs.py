@@ -51,13 +51,13 @@ def _rows(column: Column, prefix: str = "", source: str = "") -> list[str]:
 def _table(table: Table) -> list[str]:
     key = ", ".join(table.latest_key)
     scope = "seller, marketplace" if table.has_marketplace else "seller"
+    kept = _LATEST[table.latest].format(key=f"({key})", scope=scope)
     newest = ", ".join(f"`{name}`" for name in table.newest_by)
     order = f", the newest {newest} first whenever it arrived" if newest else ""
     lines = [
         f"### `{table.name}`",
         "",
-        f"{_origin(table)}. "
-        f"`{table.name}_latest` keeps {_LATEST[table.latest].format(key=f'({key})', scope=scope)}{order}.",
+        f"{_origin(table)}. `{table.name}_latest` keeps {kept}{order}.",
         "",
         "| Column | Type | Header or JSON path |",
         "| --- | --- | --- |",

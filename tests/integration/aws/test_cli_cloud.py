@@ -17,8 +17,6 @@ from dependency_injector import providers
 from rich.console import Console
 from typer.testing import CliRunner
 
-from adapters.http_retry import Retrying
-from adapters.rate_limit import RateLimiter
 from domain.queue_waiting import QueuePolicy
 from domain.subscribing import SubscriptionEnsurer
 from domain.waiting import PollPolicy
@@ -26,7 +24,7 @@ from handlers.cli import app, execute
 from handlers.cli_run import RunArgs, run_reports
 from sandbox.sqs_delivery import SqsDelivery, boto3_sqs
 from tests.integration.aws.conftest import ACCOUNT, REGION, MotoServer
-from tests.integration.spapi_wiring import FAST_RETRIES, wire
+from tests.integration.spapi_wiring import credentials_env, quicken, wire
 from wiring.container import LocalContainer
 
 LISTINGS = "GET_MERCHANT_LISTINGS_ALL_DATA"
@@ -70,24 +68,10 @@ def notifying(make_simulator: Callable[..., Any], moto_server: MotoServer, queue
 
 def _fast(container: LocalContainer) -> None:
     """Same code paths, millisecond waits: retries, rate limits, polling, long polls."""
-    container.retrying.override(providers.Object(Retrying(FAST_RETRIES)))
-    container.limiter.override(
-        providers.Object(RateLimiter({}, fallback=(1000.0, 1000), margin_seconds=0.0))
-    )
-    container.poll_policy.override(
-        providers.Object(PollPolicy(first_interval=0.02, factor=1.5, max_interval=0.2))
-    )
+    quicken(container)
     container.queue_policy.override(
         providers.Object(QueuePolicy(wait_seconds=1, timeout=timedelta(seconds=30)))
     )
-
-
-def _env(sim: Any) -> dict[str, str]:
-    return {
-        "SPAPI_CLIENT_ID": sim.client_id,
-        "SPAPI_CLIENT_SECRET": sim.client_secret,
-        "SPAPI_REFRESH_TOKEN": sim.refresh_token,
-    }
 
 
 def _run(sim: Any, lake: str, capsys: Any, caplog: Any, **flags: Any) -> tuple[int, str, str]:
@@ -104,7 +88,7 @@ def _run(sim: Any, lake: str, capsys: Any, caplog: Any, **flags: Any) -> tuple[i
     out = io.StringIO()
     console = Console(file=out, width=250, force_terminal=False)
     with caplog.at_level(logging.DEBUG):
-        code = execute(lambda: run_reports(args, console, _env(sim), tune=_fast))
+        code = execute(lambda: run_reports(args, console, credentials_env(sim), tune=_fast))
     err = capsys.readouterr().err
     seen = out.getvalue() + err + caplog.text
     for marker in SECRET_MARKERS:
@@ -253,7 +237,7 @@ def test_the_command_line_runs_simulator_to_sqs_to_s3(notifying, s3, aws, queue_
             *("--region", "NA", "--seller-id", notifying.seller_id),
             *("--marketplace", "ATVPDKIKX0DER", "--report", LISTINGS),
         ],
-        env=_env(notifying),
+        env=credentials_env(notifying),
     )
 
     data, manifests = _split(_objects(s3, "cli"))
@@ -306,7 +290,7 @@ def test_a_run_can_draw_from_a_deployments_shared_rate_limit_table(
         )
 
     console = Console(file=io.StringIO(), width=250)
-    code = execute(lambda: run_reports(args, console, _env(simulator), tune=quick_polls))
+    code = execute(lambda: run_reports(args, console, credentials_env(simulator), tune=quick_polls))
 
     assert code == 0, capsys.readouterr().err
     items = dynamodb.scan(TableName="spapi-lake-dev-rate-limits")["Items"]

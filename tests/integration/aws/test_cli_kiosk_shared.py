@@ -10,18 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dependency_injector import providers
 from rich.console import Console
 
-from adapters.http_retry import Retrying
-from adapters.rate_limit import RateLimiter
-from domain.waiting import PollPolicy
 from handlers.cli import execute
 from handlers.cli_kiosk import run_queries
 from handlers.cli_run import RunArgs
 from tests.integration.aws.conftest import RATE_LIMIT_TABLE, MotoServer
-from tests.integration.spapi_wiring import FAST_RETRIES
-from wiring.container import LocalContainer
+from tests.integration.spapi_wiring import credentials_env, quicken
 
 ROOT = Path(__file__).resolve().parents[3]
 SALES_FILE = str(ROOT / "queries" / "sales_traffic_by_date.graphql")
@@ -34,17 +29,6 @@ def table(
     """The deployment's rate-limit table, where the CLI's own boto3 clients go too."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
     return dynamodb()
-
-
-def _fast(container: LocalContainer) -> None:
-    """Millisecond retries and polls; the lease is the deployment's, unchanged."""
-    fast = PollPolicy(first_interval=0.02, factor=1.5, max_interval=0.2)
-    container.retrying.override(providers.Object(Retrying(FAST_RETRIES)))
-    container.limiter.override(
-        providers.Object(RateLimiter({}, fallback=(1000.0, 1000), margin_seconds=0.0))
-    )
-    container.poll_policy.override(providers.Object(fast))
-    container.slot_policy.override(providers.Object(fast))
 
 
 def _run_query(sim: Any, lake: Path) -> int:
@@ -60,13 +44,8 @@ def _run_query(sim: Any, lake: Path) -> int:
         until="2025-06-07",
         rate_limit_table=RATE_LIMIT_TABLE,
     )
-    env = {
-        "SPAPI_CLIENT_ID": sim.client_id,
-        "SPAPI_CLIENT_SECRET": sim.client_secret,
-        "SPAPI_REFRESH_TOKEN": sim.refresh_token,
-    }
     console = Console(file=io.StringIO(), width=250)
-    return execute(lambda: run_queries(args, console, env, tune=_fast))
+    return execute(lambda: run_queries(args, console, credentials_env(sim), tune=quicken))
 
 
 def _lease(table: Any, seller_id: str) -> dict[str, Any]:
