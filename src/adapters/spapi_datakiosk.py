@@ -10,10 +10,21 @@ from urllib.parse import quote
 from adapters.spapi_client import SpApiClient
 from adapters.spapi_reports import iso, parse_time
 from domain.datakiosk.model import KioskDocument, KioskQuery, QueryStatus
-from domain.errors import InvalidRequestError, SpApiError
+from domain.errors import (
+    AccessDeniedError,
+    AccessTokenExpiredError,
+    InvalidRequestError,
+    SpApiError,
+)
 
 BASE = "/dataKiosk/2023-11-15"
 MAX_PAGE_SIZE = 100  # getQueries pageSize: 1-100
+# Amazon's answers in selling-partner-api-models issues 5325 and 567: every Data Kiosk call
+# needs Brand Analytics; the Economics dataset needs Selling Partner Insights.
+ROLES_HINT = (
+    "access denied: Data Kiosk needs the app's Brand Analytics role (Economics also needs "
+    "Selling Partner Insights); add the role and have the partner authorise the app again"
+)
 
 
 def parse_query(partner_id: str, body: Any, operation: str) -> KioskQuery:
@@ -49,13 +60,22 @@ class SpApiKioskApi:
         self._client = client
         self._page_size = page_size
 
+    def _call(self, operation: str, method: str, path: str, partner_id: str, **kw: Any) -> Any:
+        """SpApiClient.call; a 403 that is not an expired token says which roles are missing."""
+        try:
+            return self._client.call(operation, method, path, seller_id=partner_id, **kw)
+        except AccessTokenExpiredError:
+            raise
+        except AccessDeniedError as exc:
+            raise AccessDeniedError(
+                operation, ROLES_HINT, status=exc.status, code=exc.code, request_id=exc.request_id
+            ) from None
+
     def create_query(self, partner_id: str, query: str, pagination_token: str | None = None) -> str:
         body: dict[str, Any] = {"query": query}
         if pagination_token:
             body["paginationToken"] = pagination_token
-        answer = self._client.call(
-            "createQuery", "POST", f"{BASE}/queries", seller_id=partner_id, body=body
-        )
+        answer = self._call("createQuery", "POST", f"{BASE}/queries", partner_id, body=body)
         try:
             return str(answer["queryId"])
         except (KeyError, TypeError):
@@ -63,7 +83,7 @@ class SpApiKioskApi:
 
     def get_query(self, partner_id: str, query_id: str) -> KioskQuery:
         path = f"{BASE}/queries/{quote(query_id, safe='')}"
-        answer = self._client.call("getQuery", "GET", path, seller_id=partner_id)
+        answer = self._call("getQuery", "GET", path, partner_id)
         return parse_query(partner_id, answer, "getQuery")
 
     def get_queries(
@@ -86,9 +106,7 @@ class SpApiKioskApi:
     def _pages(self, partner_id: str, params: dict[str, str]) -> Iterator[KioskQuery]:
         first = params
         while True:
-            answer = self._client.call(
-                "getQueries", "GET", f"{BASE}/queries", seller_id=partner_id, params=params
-            )
+            answer = self._call("getQueries", "GET", f"{BASE}/queries", partner_id, params=params)
             if not isinstance(answer, dict):
                 raise SpApiError("getQueries", "response is not a JSON object")
             for item in answer.get("queries") or ():
@@ -102,13 +120,13 @@ class SpApiKioskApi:
 
     def cancel_query(self, partner_id: str, query_id: str) -> None:
         path = f"{BASE}/queries/{quote(query_id, safe='')}"
-        self._client.call("cancelQuery", "DELETE", path, seller_id=partner_id)
+        self._call("cancelQuery", "DELETE", path, partner_id)
 
     def get_document(self, partner_id: str, document_id: str) -> KioskDocument:
         if not document_id:
             raise InvalidRequestError("getDocument", "no document id")
         path = f"{BASE}/documents/{quote(document_id, safe='')}"
-        answer = self._client.call("getDocument", "GET", path, seller_id=partner_id)
+        answer = self._call("getDocument", "GET", path, partner_id)
         try:
             return KioskDocument(document_id=answer["documentId"], url=answer["documentUrl"])
         except (KeyError, TypeError):

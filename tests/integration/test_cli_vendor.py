@@ -17,18 +17,14 @@ from handlers.cli import app, execute
 from handlers.cli_options import build_plan
 from handlers.cli_run import RunArgs, run_reports
 from sandbox.settings import DEMO_VENDOR_ID, DEMO_VENDOR_MARKETPLACE, DEMO_VENDOR_REFRESH_TOKEN
-from tests.integration.test_cli import _fast
+from tests.integration.spapi_wiring import credentials_env, quicken
 
 SALES = "GET_VENDOR_SALES_REPORT"
 WEEKLY = ["distributorView=MANUFACTURING", "reportPeriod=WEEK", "sellingProgram=RETAIL"]
 
 
 def _env(sim, refresh_token=DEMO_VENDOR_REFRESH_TOKEN):
-    return {
-        "SPAPI_CLIENT_ID": sim.client_id,
-        "SPAPI_CLIENT_SECRET": sim.client_secret,
-        "SPAPI_REFRESH_TOKEN": refresh_token,
-    }
+    return {**credentials_env(sim), "SPAPI_REFRESH_TOKEN": refresh_token}
 
 
 def _run(sim, lake: Path, capsys, **flags):
@@ -47,7 +43,7 @@ def _run(sim, lake: Path, capsys, **flags):
     )
     out = io.StringIO()
     console = Console(file=out, width=250, force_terminal=False)
-    code = execute(lambda: run_reports(args, console, _env(sim), tune=_fast))
+    code = execute(lambda: run_reports(args, console, _env(sim), tune=quicken))
     err = capsys.readouterr().err
     assert "Traceback" not in out.getvalue() + err
     return code, out.getvalue(), err

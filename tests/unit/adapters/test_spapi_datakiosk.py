@@ -11,6 +11,7 @@ from adapters.spapi_datakiosk import SpApiKioskApi
 from domain.datakiosk.model import QueryStatus
 from domain.errors import (
     AccessDeniedError,
+    AccessTokenExpiredError,
     InvalidRequestError,
     ReportNotFoundError,
     SpApiError,
@@ -246,6 +247,40 @@ def test_errors_become_domain_errors(status: int, error: type[SpApiError]) -> No
 
     assert caught.value.operation == "getDocument"
     assert_no_secret(caught.value, SELLER_TOKEN)
+
+
+@pytest.mark.parametrize("operation", ["createQuery", "getDocument"])
+def test_access_denied_names_the_roles_data_kiosk_needs(operation: str) -> None:
+    script = Script([sp_error(403, "Unauthorized", "Access to requested resource is denied.")])
+    kiosk = api(script)
+    call = {
+        "createQuery": lambda: kiosk.create_query(PARTNER, TEXT),
+        "getDocument": lambda: kiosk.get_document(PARTNER, "d"),
+    }[operation]
+
+    with pytest.raises(AccessDeniedError) as caught:
+        call()
+
+    message = str(caught.value)
+    assert caught.value.operation == operation
+    assert caught.value.status == 403
+    assert "Brand Analytics" in message
+    assert "Selling Partner Insights" in message
+    assert "\n" not in message
+
+
+def test_an_expired_token_is_not_taken_for_a_missing_role() -> None:
+    denied = {
+        "code": "Unauthorized",
+        "message": "Access to requested resource is denied.",
+        "details": "The access token you provided has expired.",
+    }
+    script = Script([reply(403, {"errors": [denied]})])
+
+    with pytest.raises(AccessTokenExpiredError) as caught:
+        api(script).get_query(PARTNER, "1")
+
+    assert "Brand Analytics" not in str(caught.value)
 
 
 def test_throttling_waits_for_the_next_token_and_retries() -> None:
