@@ -62,8 +62,8 @@ DEMO_KIOSK_QUERY = "sales_traffic_by_date"
 KIOSK_TABLE = "kiosk_sales_traffic_by_date"
 KIOSK_EXAMPLE = (
     "SELECT query_id, start_date, marketplace_id, sales_units_ordered AS units, "
-    "sales_ordered_product_sales_amount AS sales FROM kiosk_sales_traffic_by_date "
-    "ORDER BY ingested_at DESC, start_date LIMIT 10"
+    "sales_ordered_product_sales_amount AS sales FROM kiosk_sales_traffic_by_date_latest "
+    "ORDER BY marketplace_id DESC, start_date LIMIT 14"
 )
 
 
@@ -141,7 +141,7 @@ def _show_example(lake: Path, console: Console) -> None:
     if any(t.name == KIOSK_TABLE for t in registry.tables()):
         console.print()
         with DuckDbLakeQuery(lake) as engine:
-            title = "Sales and traffic by day: the query's newest rows, typed"
+            title = "Sales and traffic per day and marketplace, newest rows, typed"
             print_table(engine.query(KIOSK_EXAMPLE), console, title=title)
         console.print(
             f'The same: spapi-lake query --lake {lake} "{KIOSK_EXAMPLE}"',
