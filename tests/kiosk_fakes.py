@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -28,10 +30,16 @@ def q(query_id: str = "1", status: QueryStatus = QueryStatus.DONE, **kw: object)
 
 class FakeKioskApi:
     """KioskApi in memory: queries move one status per getQuery after `polls_to_finish` polls;
-    `finish` decides the terminal state of each created query from its page number."""
+    `finish` decides the terminal state of each created query from its page number.
+    `count_seconds` is how long getQueries takes after it has counted, as over the network:
+    callers racing without a lock then all see the same free slot."""
 
-    def __init__(self, pages: int = 1, polls_to_finish: int = 1) -> None:
+    def __init__(
+        self, pages: int = 1, polls_to_finish: int = 1, count_seconds: float = 0.0
+    ) -> None:
         self.pages = pages
+        self.count_seconds = count_seconds
+        self._guard = threading.Lock()  # callers in threads: one creation or count at a time
         self.polls_to_finish = polls_to_finish
         self.queries: dict[str, KioskQuery] = {}
         self.polls: dict[str, int] = {}
@@ -44,11 +52,11 @@ class FakeKioskApi:
         self.queries[query.query_id] = query
 
     def create_query(self, partner_id: str, query: str, pagination_token: str | None = None) -> str:
-        self.created.append((partner_id, query, pagination_token))
-        page = len(self.created)
-        query_id = f"q{page}"
-        self.add(q(query_id, QueryStatus.IN_QUEUE, query=query, partner_id=partner_id))
-        self.polls[query_id] = 0
+        with self._guard:
+            self.created.append((partner_id, query, pagination_token))
+            query_id = f"q{len(self.created)}"
+            self.add(q(query_id, QueryStatus.IN_QUEUE, query=query, partner_id=partner_id))
+            self.polls[query_id] = 0
         return query_id
 
     def _finish(self, query: KioskQuery) -> KioskQuery:
@@ -81,10 +89,15 @@ class FakeKioskApi:
         created_since: datetime | None = None,
         created_until: datetime | None = None,
     ) -> Iterator[KioskQuery]:
-        self.get_queries_calls += 1
-        for query in list(self.queries.values()):
-            if query.partner_id == partner_id and (not statuses or query.status in statuses):
-                yield query
+        with self._guard:
+            self.get_queries_calls += 1
+            found = [
+                query
+                for query in self.queries.values()
+                if query.partner_id == partner_id and (not statuses or query.status in statuses)
+            ]
+        time.sleep(self.count_seconds)
+        yield from found
 
     def cancel_query(self, partner_id: str, query_id: str) -> None:
         self.cancelled.append(query_id)

@@ -37,9 +37,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raise payloads.PayloadError(
             f"action must be 'plan', 'place' or 'summarise', not {action!r}"
         )
-    seller_id = payloads.text(event, "sellerId")
+    seller_id = payloads.accepted(event, services.access_tokens())
     observability.keys(sellerId=seller_id)
-    services.access_tokens().accept(seller_id, payloads.text(event, "sealedToken"))
     placement, pace = services.placer().place(
         payloads.placement_from_json(event.get("placement")),
         payloads.pace_from_json(event.get("pace")),

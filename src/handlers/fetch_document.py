@@ -20,7 +20,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     services = container(FUNCTION)
     seller_id, report_id = payloads.text(event, "sellerId"), payloads.text(event, "reportId")
     observability.keys(sellerId=seller_id, reportId=report_id)
-    services.access_tokens().accept(seller_id, payloads.text(event, "sealedToken"))
+    payloads.accepted(event, services.access_tokens())
     fetched = services.fetcher().fetch(
         seller_id,
         report_id,

@@ -99,9 +99,9 @@ class _Shaper:
         if "marketplace" in lower:
             return self.marketplace or pick.choice(_MARKETPLACES)
         if "currency" in lower:
-            if self.currency or self.marketplace:
-                return self.currency or locale(self.marketplace or "")[0]
-            return pick.choice(_CURRENCIES)
+            if self.currency:
+                return self.currency
+            return locale(self.marketplace)[0] if self.marketplace else pick.choice(_CURRENCIES)
         if "asin" in lower:
             return "B0" + "".join(
                 pick.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(8)

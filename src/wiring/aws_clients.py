@@ -49,18 +49,16 @@ def sqs_queue(queue_url: str) -> MessageQueue:
     return SqsQueue(aws_client("sqs", queue_region(queue_url)), queue_url)
 
 
-def dynamodb_rate_limiter(table: str, clock: Clock) -> Any:
+def dynamodb_rate_limiter(client: Any, table: str, clock: Clock) -> Any:
     """The deployment's shared buckets; the CLI sleeps through any wait (no workflow to wait)."""
     from adapters.dynamodb_rate_limit import DynamoDbRateLimiter
 
-    return DynamoDbRateLimiter(
-        aws_client("dynamodb"), table, clock=clock, max_wait_seconds=float("inf")
-    )
+    return DynamoDbRateLimiter(client, table, clock=clock, max_wait_seconds=float("inf"))
 
 
-def dynamodb_creation_lock(table: str, clock: Clock) -> Any:
+def dynamodb_creation_lock(client: Any, table: str, clock: Clock) -> Any:
     """The deployment's Data Kiosk creation leases, so a CLI run and the Lambdas never both
     take a partner's last free query slot."""
     from adapters.dynamodb_creation_lock import DynamoDbCreationLock
 
-    return DynamoDbCreationLock(aws_client("dynamodb"), table, clock=clock)
+    return DynamoDbCreationLock(client, table, clock=clock)

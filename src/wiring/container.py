@@ -27,7 +27,13 @@ from domain.queue_waiting import QueuePolicy, QueueWaiter
 from domain.requesting import ReportRequester
 from domain.storing import DocumentStorer
 from domain.waiting import PollPolicy, ReportWaiter
-from wiring.aws_clients import dynamodb_creation_lock, dynamodb_rate_limiter, s3_lake, sqs_queue
+from wiring.aws_clients import (
+    aws_client,
+    dynamodb_creation_lock,
+    dynamodb_rate_limiter,
+    s3_lake,
+    sqs_queue,
+)
 
 GIB = 1 << 30
 
@@ -58,10 +64,11 @@ class LocalContainer(containers.DeclarativeContainer):
     retrying = providers.Singleton(Retrying)
     # In-process by default; `config.limiter_kind == "shared"` draws from a deployment's
     # DynamoDB buckets, so a CLI run and the Lambdas never exceed Amazon's limits together.
+    dynamodb = providers.Singleton(aws_client, "dynamodb")  # built only when shared
     limiter = providers.Selector(
         config.limiter_kind,
         local=providers.Singleton(RateLimiter),
-        shared=providers.Singleton(dynamodb_rate_limiter, config.rate_limit_table, clock),
+        shared=providers.Singleton(dynamodb_rate_limiter, dynamodb, config.rate_limit_table, clock),
     )
     access_tokens = providers.Singleton(
         LwaAccessTokens,
@@ -119,7 +126,9 @@ class LocalContainer(containers.DeclarativeContainer):
     creation_lock = providers.Selector(
         config.limiter_kind,
         local=providers.Singleton(ProcessCreationLock),
-        shared=providers.Singleton(dynamodb_creation_lock, config.rate_limit_table, clock),
+        shared=providers.Singleton(
+            dynamodb_creation_lock, dynamodb, config.rate_limit_table, clock
+        ),
     )
     query_creator = providers.Factory(
         QueryCreator,

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from adapters.sealed_tokens import SealedAccessTokens
 from domain.datakiosk.model import KioskDocument, KioskQuery, QueryStatus
 from domain.datakiosk.reconciling import QueriesReconciled
 from domain.datakiosk.stepping import Creation, FetchedPage, PageRequest
@@ -146,13 +145,6 @@ def summary_of(results: Any) -> Json:
     created = [r for r in results if isinstance(r, dict) and r.get("queryId")]
     failed = [r for r in results if not (isinstance(r, dict) and r.get("queryId"))]
     return {"created": created, "failed": failed, "failures": len(failed)}
-
-
-def accepted(event: Any, tokens: SealedAccessTokens) -> str:
-    """The event's partner, its sealed access token accepted for the calls to come."""
-    seller_id = text(event, "sellerId")
-    tokens.accept(seller_id, text(event, "sealedToken"))
-    return seller_id
 
 
 def reconciled_to_json(found: QueriesReconciled) -> Json:

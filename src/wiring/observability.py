@@ -238,6 +238,20 @@ def placed(placement: Placement, pace: Pace, now: datetime) -> None:
         )
 
 
+def query_created(query_id: str | None) -> None:
+    """A Data Kiosk page created (None: the workflow waits for a rate limit or a slot)."""
+    if query_id:
+        _get().logger.info(f"created Data Kiosk query {query_id}")
+
+
+def queries_summarised(summary: dict[str, Any]) -> dict[str, Any]:
+    """Logs request-queries' summary (created and failed pages) and returns it."""
+    _get().logger.info(
+        f"{len(summary['created'])} Data Kiosk queries created, {summary['failures']} failed"
+    )
+    return summary
+
+
 def restarted(count: int) -> None:
     """Failed ingests started again (reconcile, or a redelivered notification)."""
     if count:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from adapters.sealed_tokens import SealedAccessTokens
 from domain.authenticating import DOCUMENT_URL
 from domain.errors import SpApiLakeError
 from domain.model import Report, ReportDocument, ReportRequest, ReportStatus, StoredReport
@@ -38,6 +39,13 @@ def one_of(data: Mapping[str, Any], key: str, choices: Mapping[str, T]) -> T:
     if not isinstance(value, str) or value not in choices:
         raise PayloadError(f"{key} must be one of {', '.join(choices)}, not {value!r}")
     return choices[value]
+
+
+def accepted(event: Mapping[str, Any], tokens: SealedAccessTokens) -> str:
+    """The event's partner, its sealed access token accepted for the calls to come."""
+    seller_id = text(event, "sellerId")
+    tokens.accept(seller_id, text(event, "sealedToken"))
+    return seller_id
 
 
 def optional_text(data: Mapping[str, Any], key: str) -> str | None:

@@ -31,6 +31,7 @@ from domain.datakiosk.lifecycle import (
     interpret,
     next_page,
 )
+from domain.datakiosk.locking import ProcessCreationLock
 from domain.datakiosk.model import (
     KioskDocument,
     QueryNotReadyError,
@@ -110,7 +111,9 @@ def test_no_next_page_without_a_token_or_when_not_done() -> None:
 def test_a_free_slot_creates_the_query() -> None:
     api = FakeKioskApi()
 
-    assert QueryCreator(api, max_in_flight=1).create(PARTNER, TEXT) == Created("q1")
+    assert QueryCreator(api, max_in_flight=1, lock=ProcessCreationLock()).create(
+        PARTNER, TEXT
+    ) == Created("q1")
     assert api.created == [(PARTNER, TEXT, None)]
 
 
@@ -121,14 +124,18 @@ def test_full_slots_answer_wait_instead_of_failing() -> None:
     api.add(q("c", QueryStatus.DONE))  # terminal: takes no slot
     api.add(q("x", QueryStatus.IN_PROGRESS, partner_id="OTHER"))  # another partner's
 
-    assert QueryCreator(api, max_in_flight=2).create(PARTNER, TEXT) == Wait(("a", "b"))
+    assert QueryCreator(api, max_in_flight=2, lock=ProcessCreationLock()).create(
+        PARTNER, TEXT
+    ) == Wait(("a", "b"))
     assert api.created == []
-    assert QueryCreator(api, max_in_flight=3).create(PARTNER, TEXT) == Created("q1")
+    assert QueryCreator(api, max_in_flight=3, lock=ProcessCreationLock()).create(
+        PARTNER, TEXT
+    ) == Created("q1")
 
 
 def test_the_next_page_goes_through_the_same_guard() -> None:
     api = FakeKioskApi()
-    creator = QueryCreator(api, max_in_flight=1)
+    creator = QueryCreator(api, max_in_flight=1, lock=ProcessCreationLock())
 
     assert creator.create_next(NextPage(PARTNER, TEXT, "tok", "7")) == Created("q1")
     assert api.created == [(PARTNER, TEXT, "tok")]
@@ -154,7 +161,7 @@ def test_while_another_caller_creates_for_the_partner_the_creator_waits_without_
 
 def test_the_limit_must_allow_one_query() -> None:
     with pytest.raises(ValueError, match="at least 1"):
-        QueryCreator(FakeKioskApi(), max_in_flight=0)
+        QueryCreator(FakeKioskApi(), max_in_flight=0, lock=ProcessCreationLock())
 
 
 def test_create_when_free_backs_off_until_a_slot_frees() -> None:
@@ -168,7 +175,9 @@ def test_create_when_free_backs_off_until_a_slot_frees() -> None:
             api.add(q("busy", QueryStatus.DONE))
 
     clock.sleep = sleep  # type: ignore[method-assign]
-    query_id = QueryCreator(api, max_in_flight=1).create_when_free(PARTNER, TEXT, None, clock)
+    query_id = QueryCreator(api, max_in_flight=1, lock=ProcessCreationLock()).create_when_free(
+        PARTNER, TEXT, None, clock
+    )
 
     assert query_id == "q1"
     assert clock.slept == [45.0, 67.5, 101.25]
@@ -180,7 +189,9 @@ def test_create_when_free_gives_up_after_the_timeout() -> None:
     policy = PollPolicy(first_interval=10, factor=2, max_interval=60, timeout=timedelta(minutes=2))
 
     with pytest.raises(QueryTimeoutError, match="1 queries still running"):
-        QueryCreator(api, max_in_flight=1).create_when_free(PARTNER, TEXT, "t", FakeClock(), policy)
+        QueryCreator(api, max_in_flight=1, lock=ProcessCreationLock()).create_when_free(
+            PARTNER, TEXT, "t", FakeClock(), policy
+        )
     assert api.created == []
 
 
@@ -321,7 +332,10 @@ def test_no_data_and_fatal_manifests() -> None:
 def test_two_pages_end_to_end_are_created_waited_for_and_linked() -> None:
     """create -> wait -> interpret -> next page -> ... with manifests linked both ways."""
     api = FakeKioskApi(pages=2, polls_to_finish=2)
-    creator, waiter = QueryCreator(api, max_in_flight=1), QueryWaiter(api, FakeClock())
+    creator, waiter = (
+        QueryCreator(api, max_in_flight=1, lock=ProcessCreationLock()),
+        QueryWaiter(api, FakeClock()),
+    )
     admission = creator.create(PARTNER, TEXT)
     link, bodies = PageLink(), {}
     while isinstance(admission, Created):

@@ -49,9 +49,23 @@ def test_a_waiting_caller_gets_the_lock_once_the_holder_leaves() -> None:
     assert results == [True]
 
 
-def test_creators_sharing_the_lock_take_a_single_free_slot_once() -> None:
-    api, lock = FakeKioskApi(), ProcessCreationLock()
-    creators = [QueryCreator(api, max_in_flight=1, lock=lock) for _ in range(2)]
+def test_creators_racing_in_threads_take_a_single_free_slot_once() -> None:
+    # getQueries takes 50 ms after counting: without the lock all six see the free slot
+    api, lock = FakeKioskApi(count_seconds=0.05), ProcessCreationLock()
+    creators = [QueryCreator(api, max_in_flight=1, lock=lock) for _ in range(6)]
+    answers: list[object] = []
+    start = threading.Barrier(len(creators))
 
-    assert creators[0].create(PARTNER, TEXT) == Created("q1")
-    assert creators[1].create(PARTNER, TEXT) == Wait(("q1",))
+    def create(creator: QueryCreator) -> None:
+        start.wait()
+        answers.append(creator.create(PARTNER, TEXT))
+
+    threads = [threading.Thread(target=create, args=(c,)) for c in creators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(api.created) == 1
+    assert sum(isinstance(a, Created) for a in answers) == 1
+    assert answers.count(Wait(("q1",))) == len(creators) - 1

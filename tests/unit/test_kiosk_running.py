@@ -12,6 +12,7 @@ import pytest
 from domain.datakiosk.definitions import QueryDefinition
 from domain.datakiosk.lake import PageKey, PageLink, data_key, error_key, ledger_key, manifest_key
 from domain.datakiosk.lifecycle import Created, QueryCreator, QueryWaiter, Wait
+from domain.datakiosk.locking import ProcessCreationLock
 from domain.datakiosk.model import KioskDocument, QueryOutcome, QueryStatus, QueryTimeoutError
 from domain.datakiosk.reusing import stored_pages
 from domain.datakiosk.running import PlannedQuery, QueryRunner, QueryStarter, plan_query
@@ -40,7 +41,9 @@ class World:
         self.ledger = QueryLedger(self.lake)
         self.storer = PageStorer(self.api, self.source, self.lake, self.clock)
         self.starter = QueryStarter(
-            QueryCreator(self.api, max_in_flight=limit), self.ledger, self.lake
+            QueryCreator(self.api, max_in_flight=limit, lock=ProcessCreationLock()),
+            self.ledger,
+            self.lake,
         )
         for page in range(1, 6):
             self.serve(f"doc-{page}", JSONL)

@@ -14,6 +14,7 @@ from domain.datakiosk.catalog import QueryCatalog, query_settings
 from domain.datakiosk.definitions import QueryDefinition
 from domain.datakiosk.lake import PageKey, link_next, manifest_key
 from domain.datakiosk.lifecycle import QueryCreator
+from domain.datakiosk.locking import ProcessCreationLock
 from domain.datakiosk.model import QueryNotReadyError, QueryStatus
 from domain.datakiosk.reconciling import QueryReconciler
 from domain.datakiosk.running import QueryStarter
@@ -91,7 +92,9 @@ class World:
         self.catalog = QueryCatalog(self.settings, Catalog(self.settings, "NA"))
         self.ledger = QueryLedger(self.lake)
         self.pacer = Pacer(self.limits, self.clock, timedelta(hours=1))
-        creator = QueryCreator(self.api, max_in_flight=self.catalog.concurrency())
+        creator = QueryCreator(
+            self.api, max_in_flight=self.catalog.concurrency(), lock=ProcessCreationLock()
+        )
         starter = QueryStarter(creator, self.ledger, self.lake)
         self.creator = PageCreator(starter, self.api, self.ledger, self.catalog, self.pacer)
         self.fetcher = PageFetcher(self.api, self.ledger, self.pacer)

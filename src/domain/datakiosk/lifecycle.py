@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from domain.datakiosk.locking import ProcessCreationLock
 from domain.datakiosk.model import (
     NON_TERMINAL,
     KioskQuery,
@@ -109,14 +108,14 @@ class QueryCreator:
         self,
         api: KioskApi,
         *,
+        lock: CreationLock,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
-        lock: CreationLock | None = None,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
         self._api = api
         self._limit = max_in_flight
-        self._lock = lock or ProcessCreationLock()
+        self._lock = lock
 
     def in_flight(self, partner_id: str) -> tuple[str, ...]:
         queries = self._api.get_queries(partner_id, statuses=NON_TERMINAL)

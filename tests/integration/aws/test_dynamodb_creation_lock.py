@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from adapters.dynamodb_creation_lock import LEASE_SECONDS, DynamoDbCreationLock
 from domain.datakiosk.lifecycle import Created, QueryCreator, Wait
-from domain.datakiosk.model import KioskQuery, QueryStatus
 from domain.errors import ConfigError
 from localcloud.moto_fidelity import atomic_dynamodb
 from tests.integration.aws.conftest import RATE_LIMIT_TABLE, SharedClock
@@ -85,36 +82,10 @@ def test_a_missing_table_is_a_one_line_config_error(
     assert "\n" not in str(raised.value)
 
 
-class SlowCountingApi(FakeKioskApi):
-    """getQueries takes a while, as over the network: without the lock, every caller counts
-    the same free slot before any of them creates."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._guard = threading.Lock()
-
-    def get_queries(
-        self,
-        partner_id: str,
-        *,
-        statuses: Sequence[QueryStatus] = (),
-        created_since: datetime | None = None,
-        created_until: datetime | None = None,
-    ) -> Iterator[KioskQuery]:
-        with self._guard:
-            found = list(super().get_queries(partner_id, statuses=statuses))
-        time.sleep(0.05)
-        return iter(found)
-
-    def create_query(self, partner_id: str, query: str, pagination_token: str | None = None) -> str:
-        with self._guard:
-            return super().create_query(partner_id, query, pagination_token)
-
-
 def test_racing_creators_in_many_containers_never_exceed_the_limit(
     dynamodb: Callable[[], Any], clock: SharedClock
 ) -> None:
-    api = SlowCountingApi()
+    api = FakeKioskApi(count_seconds=0.05)
     creators = [QueryCreator(api, max_in_flight=1, lock=_lock(dynamodb(), clock)) for _ in range(6)]
     answers: list[object] = []
     start = threading.Barrier(len(creators))

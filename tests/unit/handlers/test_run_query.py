@@ -14,7 +14,7 @@ def test_an_unknown_action_is_a_payload_error_naming_the_actions(world, context)
         run_query.lambda_handler({"action": "place"}, context)
 
 
-def test_summarise_splits_the_created_pages_from_the_failed(world, context):
+def test_summarise_splits_the_created_pages_from_the_failed(world, context, captured):
     results = [
         {"sellerId": "A1", "request": {"name": "q"}, "queryId": "11"},
         {"sellerId": "A2", "request": {"name": "q"}, "queryId": None, "error": {"error": "X"}},
@@ -23,5 +23,6 @@ def test_summarise_splits_the_created_pages_from_the_failed(world, context):
     summary = run_query.lambda_handler({"action": "summarise", "results": results}, context)
 
     assert summary == {"created": results[:1], "failed": results[1:], "failures": 1}
+    assert "1 Data Kiosk queries created, 1 failed" in [line["message"] for line in captured.logs()]
     with pytest.raises(PayloadError, match="results must be a list"):
         run_query.lambda_handler({"action": "summarise", "results": None}, context)
