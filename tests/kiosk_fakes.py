@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from domain.datakiosk.lifecycle import Admission, QueryCreator
 from domain.datakiosk.model import KioskDocument, KioskQuery, QueryStatus
 
 PARTNER = "A3TH9S8BH6GOGM"
@@ -105,3 +106,20 @@ class FakeKioskApi:
 
     def get_document(self, partner_id: str, document_id: str) -> KioskDocument:
         return KioskDocument(document_id, f"https://s3/{document_id}?X-Amz-Signature=SECRET")
+
+
+def race(creators: Sequence[QueryCreator]) -> list[Admission]:
+    """Every creator creates for PARTNER at once, each in its own thread (a Lambda container)."""
+    answers: list[Admission] = []
+    start = threading.Barrier(len(creators))
+
+    def create(creator: QueryCreator) -> None:
+        start.wait()
+        answers.append(creator.create(PARTNER, TEXT))
+
+    threads = [threading.Thread(target=create, args=(c,)) for c in creators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers

@@ -6,7 +6,7 @@ import threading
 
 from domain.datakiosk.lifecycle import Created, QueryCreator, Wait
 from domain.datakiosk.locking import ProcessCreationLock
-from tests.kiosk_fakes import PARTNER, TEXT, FakeKioskApi
+from tests.kiosk_fakes import PARTNER, FakeKioskApi, race
 
 
 def test_a_partner_has_one_holder_and_partners_do_not_share() -> None:
@@ -53,18 +53,8 @@ def test_creators_racing_in_threads_take_a_single_free_slot_once() -> None:
     # getQueries takes 50 ms after counting: without the lock all six see the free slot
     api, lock = FakeKioskApi(count_seconds=0.05), ProcessCreationLock()
     creators = [QueryCreator(api, max_in_flight=1, lock=lock) for _ in range(6)]
-    answers: list[object] = []
-    start = threading.Barrier(len(creators))
 
-    def create(creator: QueryCreator) -> None:
-        start.wait()
-        answers.append(creator.create(PARTNER, TEXT))
-
-    threads = [threading.Thread(target=create, args=(c,)) for c in creators]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = race(creators)
 
     assert len(api.created) == 1
     assert sum(isinstance(a, Created) for a in answers) == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +12,7 @@ from domain.datakiosk.lifecycle import Created, QueryCreator, Wait
 from domain.errors import ConfigError
 from localcloud.moto_fidelity import atomic_dynamodb
 from tests.integration.aws.conftest import RATE_LIMIT_TABLE, SharedClock
-from tests.kiosk_fakes import PARTNER, TEXT, FakeKioskApi
+from tests.kiosk_fakes import PARTNER, FakeKioskApi, race
 
 
 def _lock(client: Any, clock: SharedClock, table: str = RATE_LIMIT_TABLE) -> DynamoDbCreationLock:
@@ -87,19 +86,9 @@ def test_racing_creators_in_many_containers_never_exceed_the_limit(
 ) -> None:
     api = FakeKioskApi(count_seconds=0.05)
     creators = [QueryCreator(api, max_in_flight=1, lock=_lock(dynamodb(), clock)) for _ in range(6)]
-    answers: list[object] = []
-    start = threading.Barrier(len(creators))
-
-    def create(creator: QueryCreator) -> None:
-        start.wait()
-        answers.append(creator.create(PARTNER, TEXT))
 
     with atomic_dynamodb():
-        threads = [threading.Thread(target=create, args=(c,)) for c in creators]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        answers = race(creators)
 
     assert len(api.created) == 1
     assert sum(isinstance(a, Created) for a in answers) == 1
